@@ -1,0 +1,1 @@
+//! The montecell HTTP API (actix-web). Built by the service issue; nothing is exposed yet.

@@ -1,0 +1,512 @@
+//! The scalar evaluator: computes formulas with Excel's semantics.
+//!
+//! Formulas are evaluated in dependency order (see [`crate::graph`]); a reference that only
+//! becomes known while evaluating (`INDIRECT`, `OFFSET`) computes its target on demand.
+//!
+//! **Array context.** Excel evaluates a formula either in *value* context (an ordinary
+//! formula: a multi-cell reference where one value is expected is reduced by implicit
+//! intersection with the formula's row or column) or in *array* context (an array/CSE or
+//! dynamic-array formula, and the arguments of functions that take arrays such as
+//! `SUMPRODUCT`): references become arrays, operators work element by element, and functions
+//! that take single values are applied to each element.
+
+mod operators;
+
+use std::sync::Arc;
+
+use crate::address::{Area, CellRef, SheetId};
+use crate::functions::Kind;
+use crate::parse::{BinaryOp, Callee, Expr};
+use crate::value::{Array, ErrorKind, Value};
+use crate::workbook::{CellContent, FormulaId, Workbook};
+
+pub use operators::{binary_values, lift};
+
+/// The result of evaluating an expression: a value, or a reference that the consumer reads
+/// as it needs (a function such as `ROW` or `SUMIF` wants the reference itself).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Operand {
+    /// A value (possibly an array).
+    Value(Value),
+    /// A reference to one rectangular area.
+    Ref(Area),
+    /// Several areas: a union `(A1:B2,D4)` or a 3-D reference.
+    Refs(Arc<[Area]>),
+}
+
+impl From<Value> for Operand {
+    fn from(v: Value) -> Operand {
+        Operand::Value(v)
+    }
+}
+
+impl From<ErrorKind> for Operand {
+    fn from(e: ErrorKind) -> Operand {
+        Operand::Value(Value::Error(e))
+    }
+}
+
+impl From<f64> for Operand {
+    fn from(n: f64) -> Operand {
+        Operand::Value(Value::number(n))
+    }
+}
+
+impl From<Area> for Operand {
+    fn from(a: Area) -> Operand {
+        Operand::Ref(a)
+    }
+}
+
+/// Where a value met by [`Evaluator::visit_values`] came from: aggregate functions treat
+/// text and booleans typed directly as arguments differently from those found in cells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A value given directly as an argument (`SUM(1,"2",TRUE)`).
+    Direct,
+    /// A value of a cell inside a referenced range.
+    Reference,
+    /// An element of an array (constant or computed).
+    Array,
+}
+
+#[derive(Clone, Debug)]
+enum Slot {
+    Pending,
+    InProgress,
+    Scalar(Value),
+    Array(Arc<Array>),
+}
+
+/// Deepest nesting of on-demand evaluations (dynamic references) before giving up.
+const MAX_DEPTH: u32 = 2_000;
+/// Deepest nesting of defined names that refer to names.
+const MAX_NAME_DEPTH: u32 = 64;
+/// Ranges with more cells than this are clipped to the sheet's used rows/columns when read
+/// as arrays (a whole-column reference does not allocate a million values).
+const CLIP_THRESHOLD: u64 = 65_536;
+
+/// Evaluates the formulas of one workbook.
+#[derive(Debug)]
+pub struct Evaluator<'wb> {
+    wb: &'wb Workbook,
+    slots: Vec<Slot>,
+    cur: CellRef,
+    array_ctx: bool,
+    depth: u32,
+    name_depth: u32,
+    diagnostics: Vec<String>,
+}
+
+impl<'wb> Evaluator<'wb> {
+    /// An evaluator with nothing computed yet.
+    pub fn new(wb: &'wb Workbook) -> Evaluator<'wb> {
+        Evaluator {
+            wb,
+            slots: vec![Slot::Pending; wb.formulas().len()],
+            cur: CellRef::new(SheetId(0), 0, 0),
+            array_ctx: false,
+            depth: 0,
+            name_depth: 0,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// The workbook.
+    pub fn workbook(&self) -> &'wb Workbook {
+        self.wb
+    }
+
+    /// The cell whose formula is being evaluated.
+    pub fn current_cell(&self) -> CellRef {
+        self.cur
+    }
+
+    /// Is the current expression evaluated in array context?
+    pub fn in_array_context(&self) -> bool {
+        self.array_ctx
+    }
+
+    /// Messages about dynamic circular references met during evaluation.
+    pub fn diagnostics(&self) -> &[String] {
+        &self.diagnostics
+    }
+
+    /// Computes the given formulas in this order (dependencies first); others on demand.
+    pub fn evaluate_in_order(&mut self, order: &[FormulaId]) {
+        for &id in order {
+            self.ensure(id);
+        }
+    }
+
+    /// The value of a formula's cell (the anchor cell of an array formula).
+    pub fn formula_value(&mut self, id: FormulaId) -> Value {
+        self.formula_element(id, 0, 0)
+    }
+
+    /// The value of any cell: constant, formula result, or element of an array formula.
+    pub fn cell_value(&mut self, cell: CellRef) -> Value {
+        match self.wb.cell(cell) {
+            None => Value::Blank,
+            Some(CellContent::Value(v)) => v.clone(),
+            Some(CellContent::Formula(id)) => self.formula_value(*id),
+            Some(CellContent::ArrayMember { anchor, .. }) => {
+                let a = self.wb.formula(*anchor).cell;
+                self.formula_element(*anchor, (cell.row - a.row) as usize, (cell.col - a.col) as usize)
+            }
+        }
+    }
+
+    fn formula_element(&mut self, id: FormulaId, dr: usize, dc: usize) -> Value {
+        self.ensure(id);
+        match &self.slots[id.index()] {
+            Slot::Scalar(v) => v.clone(),
+            Slot::Array(a) => a.get_broadcast(dr, dc),
+            Slot::Pending | Slot::InProgress => Value::Number(0.0),
+        }
+    }
+
+    fn ensure(&mut self, id: FormulaId) {
+        match self.slots[id.index()] {
+            Slot::Pending => {}
+            Slot::InProgress => {
+                let name = self.wb.cell_name(self.wb.formula(id).cell);
+                self.diagnostics.push(format!("circular reference through {name} (evaluated as 0)"));
+                return;
+            }
+            Slot::Scalar(_) | Slot::Array(_) => return,
+        }
+        if self.depth >= MAX_DEPTH {
+            let name = self.wb.cell_name(self.wb.formula(id).cell);
+            self.diagnostics.push(format!("references nested too deeply at {name}"));
+            self.slots[id.index()] = Slot::Scalar(Value::Error(ErrorKind::Ref));
+            return;
+        }
+        self.slots[id.index()] = Slot::InProgress;
+        let formula = self.wb.formula(id);
+        let saved = (self.cur, self.array_ctx);
+        self.cur = formula.cell;
+        self.array_ctx = formula.array.is_some();
+        self.depth += 1;
+        let slot = match &formula.expr {
+            Err(_) => Slot::Scalar(Value::Error(ErrorKind::Name)),
+            Ok(expr) => {
+                let op = self.eval(expr);
+                if formula.array.is_some() {
+                    Slot::Array(Arc::new(self.finish_array(op)))
+                } else {
+                    Slot::Scalar(self.finish_scalar(op))
+                }
+            }
+        };
+        self.depth -= 1;
+        (self.cur, self.array_ctx) = saved;
+        self.slots[id.index()] = slot;
+    }
+
+    /// The value an ordinary formula shows for its result.
+    fn finish_scalar(&mut self, op: Operand) -> Value {
+        let v = match op {
+            Operand::Value(Value::Array(a)) => a.get(0, 0).cloned().unwrap_or(Value::Error(ErrorKind::Calc)),
+            Operand::Value(v) => v,
+            Operand::Ref(area) => match self.intersect(&area) {
+                Some(cell) => self.cell_value(cell),
+                None => Value::Error(ErrorKind::Value),
+            },
+            Operand::Refs(_) => Value::Error(ErrorKind::Value),
+        };
+        blank_to_zero(v)
+    }
+
+    /// The array an array formula produces.
+    fn finish_array(&mut self, op: Operand) -> Array {
+        let a = match op {
+            Operand::Value(Value::Array(a)) => Arc::unwrap_or_clone(a),
+            Operand::Value(v) => Array::filled(1, 1, v),
+            Operand::Ref(area) => self.area_array(&area),
+            Operand::Refs(_) => Array::filled(1, 1, Value::Error(ErrorKind::Value)),
+        };
+        a.map(|v| blank_to_zero(v.clone()))
+    }
+
+    /// Evaluates an expression.
+    pub fn eval(&mut self, expr: &Expr) -> Operand {
+        match expr {
+            Expr::Number(n) => Operand::Value(Value::Number(*n)),
+            Expr::Text(s) => Operand::Value(Value::Text(s.clone())),
+            Expr::Bool(b) => Operand::Value(Value::Bool(*b)),
+            Expr::Error(e) => Operand::Value(Value::Error(*e)),
+            Expr::Array(a) => Operand::Value(Value::Array(a.clone())),
+            Expr::Missing => Operand::Value(Value::Blank),
+            Expr::Area(a) => Operand::Ref(*a),
+            Expr::Area3d { first, last, area } => {
+                let areas: Vec<Area> =
+                    (first.0..=last.0).map(|s| Area { sheet: SheetId(s), ..*area }).collect();
+                Operand::Refs(areas.into())
+            }
+            Expr::Name { sheet, name } => self.eval_name(*sheet, name),
+            Expr::Unary { op, expr } => {
+                let v = self.value(expr);
+                Operand::Value(operators::unary(*op, v))
+            }
+            Expr::Binary { op: BinaryOp::Range, lhs, rhs } => self.range_op(lhs, rhs),
+            Expr::Binary { op: BinaryOp::Intersect, lhs, rhs } => self.intersect_op(lhs, rhs),
+            Expr::Binary { op: BinaryOp::Union, lhs, rhs } => {
+                let mut areas = Vec::new();
+                for side in [lhs, rhs] {
+                    match self.eval(side) {
+                        Operand::Ref(a) => areas.push(a),
+                        Operand::Refs(list) => areas.extend(list.iter().copied()),
+                        Operand::Value(Value::Error(e)) => return e.into(),
+                        Operand::Value(_) => return ErrorKind::Value.into(),
+                    }
+                }
+                Operand::Refs(areas.into())
+            }
+            Expr::Binary { op, lhs, rhs } => {
+                let l = self.value(lhs);
+                let r = self.value(rhs);
+                Operand::Value(binary_values(*op, &l, &r))
+            }
+            Expr::Call { callee: Callee::Unknown(_), .. } => ErrorKind::Name.into(),
+            Expr::Call { callee: Callee::Builtin(id), args } => match id.def().kind {
+                Kind::Scalar(f) => {
+                    let values: Vec<Value> = args.iter().map(|a| self.value(a)).collect();
+                    Operand::Value(lift(f, &values))
+                }
+                Kind::Special(f) => match f(self, args) {
+                    Ok(op) => op,
+                    Err(e) => e.into(),
+                },
+            },
+        }
+    }
+
+    fn eval_name(&mut self, sheet: Option<SheetId>, name: &str) -> Operand {
+        let wb = self.wb;
+        let Some(def) = wb.name(sheet.unwrap_or(self.cur.sheet), name) else {
+            return ErrorKind::Name.into();
+        };
+        let Ok(expr) = &def.expr else { return ErrorKind::Name.into() };
+        if self.name_depth >= MAX_NAME_DEPTH {
+            return ErrorKind::Ref.into();
+        }
+        self.name_depth += 1;
+        let op = self.eval(expr);
+        self.name_depth -= 1;
+        op
+    }
+
+    fn range_op(&mut self, lhs: &Expr, rhs: &Expr) -> Operand {
+        let l = self.eval(lhs);
+        let r = self.eval(rhs);
+        match (l, r) {
+            (Operand::Ref(a), Operand::Ref(b)) if a.sheet == b.sheet => Operand::Ref(a.union_bounds(&b)),
+            (Operand::Value(Value::Error(e)), _) | (_, Operand::Value(Value::Error(e))) => e.into(),
+            _ => ErrorKind::Ref.into(),
+        }
+    }
+
+    fn intersect_op(&mut self, lhs: &Expr, rhs: &Expr) -> Operand {
+        let l = self.eval(lhs);
+        let r = self.eval(rhs);
+        match (l, r) {
+            (Operand::Ref(a), Operand::Ref(b)) => match a.intersect(&b) {
+                Some(i) => Operand::Ref(i),
+                None => ErrorKind::Null.into(),
+            },
+            (Operand::Value(Value::Error(e)), _) | (_, Operand::Value(Value::Error(e))) => e.into(),
+            _ => ErrorKind::Value.into(),
+        }
+    }
+
+    /// Excel's implicit intersection of an area with the current cell's row or column.
+    pub fn intersect(&self, area: &Area) -> Option<CellRef> {
+        if area.is_cell() {
+            return Some(area.top_left());
+        }
+        let cur = self.cur;
+        if area.cols() == 1 && (area.top..=area.bottom).contains(&cur.row) {
+            return Some(CellRef::new(area.sheet, cur.row, area.left));
+        }
+        if area.rows() == 1 && (area.left..=area.right).contains(&cur.col) {
+            return Some(CellRef::new(area.sheet, area.top, cur.col));
+        }
+        None
+    }
+
+    /// Evaluates an expression where one value is expected. References are read: in array
+    /// context a multi-cell reference becomes an array, otherwise it is implicitly
+    /// intersected with the current cell (`#VALUE!` if that fails).
+    pub fn value(&mut self, expr: &Expr) -> Value {
+        let op = self.eval(expr);
+        self.deref(op)
+    }
+
+    /// Reads an operand as a value (see [`Evaluator::value`]).
+    pub fn deref(&mut self, op: Operand) -> Value {
+        match op {
+            Operand::Value(v) => v,
+            Operand::Ref(area) if area.is_cell() => self.cell_value(area.top_left()),
+            Operand::Ref(area) => {
+                if self.array_ctx {
+                    Value::Array(Arc::new(self.area_array(&area)))
+                } else {
+                    match self.intersect(&area) {
+                        Some(cell) => self.cell_value(cell),
+                        None => Value::Error(ErrorKind::Value),
+                    }
+                }
+            }
+            Operand::Refs(_) => Value::Error(ErrorKind::Value),
+        }
+    }
+
+    /// Evaluates an expression in array context (as functions taking arrays do), returning
+    /// an array: a reference becomes the array of its values, a single value a 1×1 array.
+    /// An error value is returned as `Err`.
+    pub fn array(&mut self, expr: &Expr) -> Result<Arc<Array>, ErrorKind> {
+        let saved = self.array_ctx;
+        self.array_ctx = true;
+        let op = self.eval(expr);
+        self.array_ctx = saved;
+        self.operand_array(op)
+    }
+
+    /// An operand as an array (see [`Evaluator::array`]).
+    pub fn operand_array(&mut self, op: Operand) -> Result<Arc<Array>, ErrorKind> {
+        match op {
+            Operand::Value(Value::Array(a)) => Ok(a),
+            Operand::Value(Value::Error(e)) => Err(e),
+            Operand::Value(v) => Ok(Arc::new(Array::filled(1, 1, v))),
+            Operand::Ref(area) => Ok(Arc::new(self.area_array(&area))),
+            Operand::Refs(_) => Err(ErrorKind::Value),
+        }
+    }
+
+    /// Evaluates an expression in array context and keeps references as references.
+    pub fn eval_array_context(&mut self, expr: &Expr) -> Operand {
+        let saved = self.array_ctx;
+        self.array_ctx = true;
+        let op = self.eval(expr);
+        self.array_ctx = saved;
+        op
+    }
+
+    /// Evaluates an expression that must be a reference (`ROW(A1)`, `SUMIF(range, …)`).
+    pub fn reference(&mut self, expr: &Expr) -> Result<Area, ErrorKind> {
+        match self.eval(expr) {
+            Operand::Ref(a) => Ok(a),
+            Operand::Value(Value::Error(e)) => Err(e),
+            _ => Err(ErrorKind::Value),
+        }
+    }
+
+    /// The area to read for an area: a range larger than [`CLIP_THRESHOLD`] cells is cut at
+    /// the sheet's last used row and column (its top-left corner stays, so positions hold).
+    pub fn clip(&self, area: &Area) -> Area {
+        if area.len() <= CLIP_THRESHOLD {
+            return *area;
+        }
+        let (bottom, right) = match self.wb.sheet(area.sheet).and_then(|s| s.used_bounds()) {
+            Some((_, _, b, r)) => (area.bottom.min(b.max(area.top)), area.right.min(r.max(area.left))),
+            None => (area.top, area.left),
+        };
+        Area { bottom, right, ..*area }
+    }
+
+    /// The values of an area as an array (clipped, see [`Evaluator::clip`]).
+    pub fn area_array(&mut self, area: &Area) -> Array {
+        let area = self.clip(area);
+        let (rows, cols) = (area.rows() as usize, area.cols() as usize);
+        let mut values = vec![Value::Blank; rows * cols];
+        let wb = self.wb;
+        if let Some(sheet) = wb.sheet(area.sheet) {
+            for ((r, c), content) in sheet.cells_in(&area) {
+                let v = self.content_value(CellRef::new(area.sheet, r, c), content);
+                values[(r - area.top) as usize * cols + (c - area.left) as usize] = v;
+            }
+        }
+        Array::new(rows, cols, values)
+    }
+
+    fn content_value(&mut self, cell: CellRef, content: &CellContent) -> Value {
+        match content {
+            CellContent::Value(v) => v.clone(),
+            _ => self.cell_value(cell),
+        }
+    }
+
+    /// Calls `f` for every non-empty cell of `area`, row by row, with its position.
+    pub fn visit_area(
+        &mut self,
+        area: &Area,
+        f: &mut dyn FnMut(CellRef, Value) -> Result<(), ErrorKind>,
+    ) -> Result<(), ErrorKind> {
+        let wb = self.wb;
+        let Some(sheet) = wb.sheet(area.sheet) else { return Err(ErrorKind::Ref) };
+        for ((r, c), content) in sheet.cells_in(area) {
+            let cell = CellRef::new(area.sheet, r, c);
+            let v = self.content_value(cell, content);
+            f(cell, v)?;
+        }
+        Ok(())
+    }
+
+    /// Visits every value of a list of arguments the way aggregate functions (`SUM`, `COUNT`,
+    /// `MAX`, …) do: references and arrays are flattened (empty cells skipped), other values
+    /// are passed as [`Source::Direct`]. Returning `Err` from `f` stops and propagates.
+    pub fn visit_values(
+        &mut self,
+        args: &[Expr],
+        f: &mut dyn FnMut(Source, Value) -> Result<(), ErrorKind>,
+    ) -> Result<(), ErrorKind> {
+        for arg in args {
+            let op = self.eval(arg);
+            self.visit_operand(op, f)?;
+        }
+        Ok(())
+    }
+
+    /// [`Evaluator::visit_values`] for one evaluated operand.
+    pub fn visit_operand(
+        &mut self,
+        op: Operand,
+        f: &mut dyn FnMut(Source, Value) -> Result<(), ErrorKind>,
+    ) -> Result<(), ErrorKind> {
+        match op {
+            Operand::Ref(area) => self.visit_area(&area, &mut |_, v| f(Source::Reference, v)),
+            Operand::Refs(areas) => {
+                for area in areas.iter() {
+                    self.visit_area(area, &mut |_, v| f(Source::Reference, v))?;
+                }
+                Ok(())
+            }
+            Operand::Value(Value::Array(a)) => {
+                for v in a.values() {
+                    f(Source::Array, v.clone())?;
+                }
+                Ok(())
+            }
+            Operand::Value(v) => f(Source::Direct, v),
+        }
+    }
+
+    /// The area of the array formula anchored at `cell`, if there is one.
+    pub fn spill_area(&self, cell: CellRef) -> Option<Area> {
+        match self.wb.cell(cell)? {
+            CellContent::Formula(id) => self.wb.formula(*id).array,
+            _ => None,
+        }
+    }
+}
+
+fn blank_to_zero(v: Value) -> Value {
+    match v {
+        Value::Blank => Value::Number(0.0),
+        v => v,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,63 @@
+//! Evaluator tests on small workbooks built in memory.
+
+use crate::recalc::recalculate;
+use crate::value::{ErrorKind, Value};
+use crate::workbook::workbook_from_cells;
+
+/// Evaluates the formula in `A1` of a workbook made of `cells` plus `("A1", formula)`.
+pub(crate) fn eval_with(formula: &str, cells: &[(&str, &str)]) -> Value {
+    let mut all: Vec<(&str, &str)> = vec![("A1", formula)];
+    all.extend_from_slice(cells);
+    let wb = workbook_from_cells(&all);
+    let r = recalculate(&wb).unwrap_or_default();
+    r.cells.into_iter().find(|c| c.address == "A1").map_or(Value::Blank, |c| c.value)
+}
+
+fn num(formula: &str) -> f64 {
+    match eval_with(formula, &[]) {
+        Value::Number(n) => n,
+        other => panic!("{formula} gave {other:?}"),
+    }
+}
+
+#[test]
+fn arithmetic_and_precedence() {
+    assert_eq!(num("=1+2*3"), 7.0);
+    assert_eq!(num("=-2^2"), 4.0);
+    assert_eq!(num("=2^3^2"), 64.0);
+    assert_eq!(num("=50%"), 0.5);
+    assert_eq!(num("=\"3\"+1"), 4.0);
+    assert_eq!(num("=TRUE+1"), 2.0);
+    assert_eq!(eval_with("=1/0", &[]), Value::Error(ErrorKind::Div0));
+    assert_eq!(eval_with("=\"a\"+1", &[]), Value::Error(ErrorKind::Value));
+    assert_eq!(eval_with("=(-8)^0.5", &[]), Value::Error(ErrorKind::Num));
+}
+
+#[test]
+fn comparisons_use_excel_rules() {
+    assert_eq!(eval_with("=0.1+0.2=0.3", &[]), Value::Bool(true));
+    assert_eq!(eval_with("=\"a\"=\"A\"", &[]), Value::Bool(true));
+    assert_eq!(eval_with("=\"a\"<>\"b\"", &[]), Value::Bool(true));
+    assert_eq!(eval_with("=1<\"a\"", &[]), Value::Bool(true));
+    assert_eq!(eval_with("=B1=0", &[]), Value::Bool(true));
+    assert_eq!(eval_with("=1&2", &[]), Value::from("12"));
+}
+
+#[test]
+fn if_is_lazy_and_errors_travel() {
+    assert_eq!(num("=IF(TRUE,1,1/0)"), 1.0);
+    assert_eq!(num("=IFERROR(1/0,7)"), 7.0);
+    assert_eq!(eval_with("=IFNA(1/0,7)", &[]), Value::Error(ErrorKind::Div0));
+    assert_eq!(num("=CHOOSE(2,1/0,5)"), 5.0);
+    assert_eq!(eval_with("=NOSUCHFN(1)", &[]), Value::Error(ErrorKind::Name));
+}
+
+#[test]
+fn implicit_intersection_and_blanks() {
+    // A formula in row 2 reading a column range takes the value of row 2.
+    let wb = workbook_from_cells(&[("C1", "10"), ("C2", "20"), ("C3", "30"), ("A2", "=C1:C3*2")]);
+    let r = recalculate(&wb).unwrap_or_default();
+    assert_eq!(r.cells[0].value, Value::Number(40.0));
+    // A formula returning an empty cell shows 0.
+    assert_eq!(num("=B5"), 0.0);
+}

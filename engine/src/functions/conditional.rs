@@ -1,0 +1,1 @@
+//! Conditional aggregates: SUMIF(S), COUNTIF(S), AVERAGEIF(S), MAXIFS, MINIFS.

@@ -1,0 +1,1 @@
+//! Financial functions: time value of money, cash flows, depreciation, securities.

@@ -1,0 +1,1 @@
+//! Excel number formats, as the TEXT function applies them.

@@ -1,0 +1,1 @@
+//! Information functions: IS*, TYPE, N, NA, ERROR.TYPE, CELL, SHEET.

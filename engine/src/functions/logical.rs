@@ -1,0 +1,225 @@
+//! Logical functions: `IF`, `IFS`, `IFERROR`, `IFNA`, `SWITCH`, `CHOOSE` (all lazy: only the
+//! branch taken is evaluated), `AND`, `OR`, `XOR`, `NOT`, `TRUE`, `FALSE`.
+
+use std::cmp::Ordering;
+
+use super::FnResult;
+use super::args;
+use crate::eval::{Evaluator, Operand, Source};
+use crate::parse::Expr;
+use crate::value::{Array, ErrorKind, Value, compare};
+
+type Special = Result<Operand, ErrorKind>;
+
+fn branch(ev: &mut Evaluator<'_>, arg: Option<&Expr>, missing: Value) -> Operand {
+    match arg {
+        None => Operand::Value(missing),
+        Some(Expr::Missing) => Operand::Value(Value::Number(0.0)),
+        Some(e) => ev.eval(e),
+    }
+}
+
+/// `IF(condition, [value_if_true], [value_if_false])`
+pub(super) fn if_(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
+    let cond = ev.value(&a[0]);
+    if let Value::Array(c) = &cond {
+        let t = branch(ev, a.get(1), Value::Bool(true));
+        let t = ev.deref(t);
+        let f = branch(ev, a.get(2), Value::Bool(false));
+        let f = ev.deref(f);
+        let dims = [c.as_ref()]
+            .into_iter()
+            .chain([&t, &f].into_iter().filter_map(|v| match v {
+                Value::Array(x) => Some(x.as_ref()),
+                _ => None,
+            }))
+            .fold((1, 1), |(r, cc), x| (r.max(x.rows()), cc.max(x.cols())));
+        let pick = |v: &Value, i, j| match v {
+            Value::Array(x) => x.get_broadcast(i, j),
+            other => other.clone(),
+        };
+        let mut out = Vec::with_capacity(dims.0 * dims.1);
+        for i in 0..dims.0 {
+            for j in 0..dims.1 {
+                out.push(match c.get_broadcast(i, j).to_bool() {
+                    Ok(true) => pick(&t, i, j),
+                    Ok(false) => pick(&f, i, j),
+                    Err(e) => Value::Error(e),
+                });
+            }
+        }
+        return Ok(Operand::Value(Value::from(Array::new(dims.0, dims.1, out))));
+    }
+    if cond.to_bool()? {
+        Ok(branch(ev, a.get(1), Value::Bool(true)))
+    } else {
+        Ok(branch(ev, a.get(2), Value::Bool(false)))
+    }
+}
+
+/// `IFS(condition1, value1, …)`
+pub(super) fn ifs(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
+    if a.len() % 2 != 0 {
+        return Err(ErrorKind::NA);
+    }
+    for pair in a.chunks(2) {
+        if args_bool(ev.value(&pair[0]))? {
+            return Ok(branch(ev, pair.get(1), Value::Blank));
+        }
+    }
+    Err(ErrorKind::NA)
+}
+
+fn args_bool(v: Value) -> Result<bool, ErrorKind> {
+    match v {
+        Value::Array(a) => a.get(0, 0).map_or(Err(ErrorKind::Value), Value::to_bool),
+        v => v.to_bool(),
+    }
+}
+
+fn replace_errors(ev: &mut Evaluator<'_>, a: &[Expr], only_na: bool) -> Special {
+    let hit = |v: &Value| match v {
+        Value::Error(ErrorKind::NA) => true,
+        Value::Error(_) => !only_na,
+        _ => false,
+    };
+    let v = ev.value(&a[0]);
+    match v {
+        Value::Array(arr) => {
+            if !arr.values().iter().any(hit) {
+                return Ok(Operand::Value(Value::Array(arr)));
+            }
+            let alt = ev.value(&a[1]);
+            let out = Array::new(
+                arr.rows(),
+                arr.cols(),
+                arr.iter_indexed()
+                    .map(|(i, j, v)| {
+                        if hit(v) {
+                            match &alt {
+                                Value::Array(x) => x.get_broadcast(i, j),
+                                other => other.clone(),
+                            }
+                        } else {
+                            v.clone()
+                        }
+                    })
+                    .collect(),
+            );
+            Ok(Operand::Value(Value::from(out)))
+        }
+        v if hit(&v) => Ok(branch(ev, a.get(1), Value::Blank)),
+        v => Ok(Operand::Value(v)),
+    }
+}
+
+/// `IFERROR(value, value_if_error)`
+pub(super) fn iferror(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
+    replace_errors(ev, a, false)
+}
+
+/// `IFNA(value, value_if_na)`
+pub(super) fn ifna(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
+    replace_errors(ev, a, true)
+}
+
+/// `SWITCH(expression, value1, result1, …, [default])`
+pub(super) fn switch(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
+    let target = args::scalar(ev, a, 0);
+    if let Value::Error(e) = target {
+        return Err(e);
+    }
+    let cases = &a[1..];
+    let mut i = 0;
+    while i + 1 < cases.len() {
+        let v = args::scalar(ev, cases, i);
+        if let Value::Error(e) = v {
+            return Err(e);
+        }
+        if compare(&target, &v) == Ordering::Equal
+            && std::mem::discriminant(&target) == std::mem::discriminant(&v)
+        {
+            return Ok(branch(ev, cases.get(i + 1), Value::Blank));
+        }
+        i += 2;
+    }
+    if cases.len() % 2 == 1 {
+        return Ok(branch(ev, cases.last(), Value::Blank));
+    }
+    Err(ErrorKind::NA)
+}
+
+/// `CHOOSE(index, value1, …)`: returns the chosen argument itself (a reference stays one).
+pub(super) fn choose(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
+    let index = ev.value(&a[0]);
+    if let Value::Array(idx) = index {
+        let mut out = Vec::with_capacity(idx.values().len());
+        for v in idx.values() {
+            out.push(match v.to_number() {
+                Ok(n) if n >= 1.0 && (n as usize) < a.len() => ev.value(&a[n as usize]),
+                Ok(_) => Value::Error(ErrorKind::Value),
+                Err(e) => Value::Error(e),
+            });
+        }
+        return Ok(Operand::Value(Value::from(Array::new(idx.rows(), idx.cols(), out))));
+    }
+    let n = index.to_number()?.trunc();
+    if n < 1.0 || n as usize >= a.len() {
+        return Err(ErrorKind::Value);
+    }
+    Ok(branch(ev, a.get(n as usize), Value::Blank))
+}
+
+/// Folds the logical values of the arguments of `AND`, `OR`, `XOR`: booleans and numbers
+/// count, text and blanks in ranges are skipped, text typed directly is `#VALUE!` unless it
+/// reads as TRUE/FALSE; no logical value at all is `#VALUE!`.
+fn fold_logical(ev: &mut Evaluator<'_>, a: &[Expr], init: bool, f: fn(bool, bool) -> bool) -> Special {
+    let mut acc = init;
+    let mut any = false;
+    ev.visit_values(a, &mut |src, v| {
+        match (src, &v) {
+            (_, Value::Error(e)) => return Err(*e),
+            (_, Value::Bool(_) | Value::Number(_)) => {
+                acc = f(acc, v.to_bool()?);
+                any = true;
+            }
+            (Source::Direct, Value::Text(_)) => {
+                acc = f(acc, v.to_bool()?);
+                any = true;
+            }
+            _ => {}
+        }
+        Ok(())
+    })?;
+    if any { Ok(Operand::Value(Value::Bool(acc))) } else { Err(ErrorKind::Value) }
+}
+
+/// `AND(logical1, …)`
+pub(super) fn and(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
+    fold_logical(ev, a, true, |x, y| x && y)
+}
+
+/// `OR(logical1, …)`
+pub(super) fn or(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
+    fold_logical(ev, a, false, |x, y| x || y)
+}
+
+/// `XOR(logical1, …)`
+pub(super) fn xor(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
+    fold_logical(ev, a, false, |x, y| x ^ y)
+}
+
+/// `NOT(logical)`
+pub(super) fn not(a: &[Value]) -> FnResult {
+    Ok(Value::Bool(!args::boolean(a, 0)?))
+}
+
+/// `TRUE()`
+pub(super) fn true_(_: &[Value]) -> FnResult {
+    Ok(Value::Bool(true))
+}
+
+/// `FALSE()`
+pub(super) fn false_(_: &[Value]) -> FnResult {
+    Ok(Value::Bool(false))
+}

@@ -1,0 +1,1 @@
+//! Descriptive statistics: averages, counts, extremes, order statistics, dispersion, correlation.

@@ -1,0 +1,193 @@
+//! The dependency graph of a workbook's formulas: which formulas each one reads, an order in
+//! which every formula comes after those it reads, and circular references.
+//!
+//! Dependencies are static: the references written in a formula (and in the defined names it
+//! uses). References made at run time (`INDIRECT`, `OFFSET`) are computed on demand by the
+//! evaluator. Arguments that only use a reference's position, never its values (`ROW(A1)`,
+//! `COLUMNS(A:C)`, the base of `OFFSET`), are not dependencies, as in Excel.
+
+use std::collections::HashSet;
+
+use crate::address::{Area, SheetId};
+use crate::parse::{Callee, Expr};
+use crate::workbook::{CellContent, FormulaId, Workbook};
+
+/// Formulas that read each other in a cycle.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("circular reference: {}", cells.join(" → "))]
+pub struct CircularReference {
+    /// The cells of the cycle (`Sheet!A1`), in order, the first repeated at the end.
+    pub cells: Vec<String>,
+}
+
+/// Functions whose arguments are references used for their position only.
+fn position_only(name: &str, arg: usize) -> bool {
+    match name {
+        "ROW" | "COLUMN" | "ROWS" | "COLUMNS" | "ISREF" | "SHEET" | "SHEETS" | "AREAS" | "FORMULATEXT"
+        | "ISFORMULA" => true,
+        "OFFSET" => arg == 0,
+        "CELL" => arg == 1,
+        _ => false,
+    }
+}
+
+/// The formulas that `expr`, written on `sheet`, reads.
+pub fn dependencies(wb: &Workbook, sheet: SheetId, expr: &Expr, out: &mut Vec<FormulaId>) {
+    let mut names_seen = HashSet::new();
+    collect(wb, sheet, expr, out, &mut names_seen);
+}
+
+fn collect(wb: &Workbook, sheet: SheetId, expr: &Expr, out: &mut Vec<FormulaId>, names: &mut HashSet<String>) {
+    match expr {
+        Expr::Area(a) => formulas_in(wb, a, out),
+        Expr::Area3d { first, last, area } => {
+            for s in first.0..=last.0 {
+                formulas_in(wb, &Area { sheet: SheetId(s), ..*area }, out);
+            }
+        }
+        Expr::Name { sheet: explicit, name } => {
+            let scope = explicit.unwrap_or(sheet);
+            let key = format!("{}!{name}", scope.0);
+            if names.insert(key)
+                && let Some(def) = wb.name(scope, name)
+                && let Ok(e) = &def.expr
+            {
+                collect(wb, scope, e, out, names);
+            }
+        }
+        Expr::Unary { expr, .. } => collect(wb, sheet, expr, out, names),
+        Expr::Binary { lhs, rhs, .. } => {
+            collect(wb, sheet, lhs, out, names);
+            collect(wb, sheet, rhs, out, names);
+        }
+        Expr::Call { callee, args } => {
+            let name = match callee {
+                Callee::Builtin(id) => id.def().name,
+                Callee::Unknown(_) => "",
+            };
+            for (i, a) in args.iter().enumerate() {
+                if position_only(name, i) && matches!(a, Expr::Area(_) | Expr::Area3d { .. }) {
+                    continue;
+                }
+                collect(wb, sheet, a, out, names);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn formulas_in(wb: &Workbook, area: &Area, out: &mut Vec<FormulaId>) {
+    let Some(sheet) = wb.sheet(area.sheet) else { return };
+    for (_, content) in sheet.cells_in(area) {
+        match content {
+            CellContent::Formula(id) | CellContent::ArrayMember { anchor: id, .. } => out.push(*id),
+            CellContent::Value(_) => {}
+        }
+    }
+}
+
+/// For every formula, the formulas it reads (sorted, without duplicates).
+pub fn dependency_lists(wb: &Workbook) -> Vec<Vec<FormulaId>> {
+    wb.formulas()
+        .iter()
+        .map(|f| {
+            let mut deps = Vec::new();
+            if let Ok(e) = &f.expr {
+                dependencies(wb, f.cell.sheet, e, &mut deps);
+            }
+            deps.sort_unstable();
+            deps.dedup();
+            deps
+        })
+        .collect()
+}
+
+/// An order of all formulas in which each comes after the formulas it reads; or the first
+/// circular reference found.
+pub fn evaluation_order(wb: &Workbook) -> Result<Vec<FormulaId>, CircularReference> {
+    let deps = dependency_lists(wb);
+    order_of(wb, &deps, (0..deps.len()).map(|i| FormulaId(i as u32)))
+}
+
+/// The order of the formulas reachable from `roots` (dependencies first).
+pub fn order_of(
+    wb: &Workbook,
+    deps: &[Vec<FormulaId>],
+    roots: impl IntoIterator<Item = FormulaId>,
+) -> Result<Vec<FormulaId>, CircularReference> {
+    // Iterative depth-first search with three colours; a grey node met again closes a cycle.
+    const WHITE: u8 = 0;
+    const GREY: u8 = 1;
+    const BLACK: u8 = 2;
+    let mut colour = vec![WHITE; deps.len()];
+    let mut order = Vec::with_capacity(deps.len());
+    let mut stack: Vec<(FormulaId, usize)> = Vec::new();
+    for root in roots {
+        if colour[root.index()] != WHITE {
+            continue;
+        }
+        colour[root.index()] = GREY;
+        stack.push((root, 0));
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            let list = &deps[node.index()];
+            if let Some(&dep) = list.get(*next) {
+                *next += 1;
+                match colour[dep.index()] {
+                    WHITE => {
+                        colour[dep.index()] = GREY;
+                        stack.push((dep, 0));
+                    }
+                    GREY => {
+                        let start = stack.iter().position(|(n, _)| *n == dep).unwrap_or(0);
+                        let mut cells: Vec<String> =
+                            stack[start..].iter().map(|(n, _)| wb.cell_name(wb.formula(*n).cell)).collect();
+                        cells.push(wb.cell_name(wb.formula(dep).cell));
+                        return Err(CircularReference { cells });
+                    }
+                    _ => {}
+                }
+            } else {
+                colour[node.index()] = BLACK;
+                order.push(node);
+                stack.pop();
+            }
+        }
+    }
+    Ok(order)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workbook::workbook_from_cells;
+
+    #[test]
+    fn orders_dependencies_first() {
+        let wb = workbook_from_cells(&[("A1", "=B1+1"), ("B1", "=C1*2"), ("C1", "3"), ("D1", "=SUM(A1:B1)")]);
+        let order = evaluation_order(&wb);
+        let names: Vec<String> = order
+            .unwrap_or_default()
+            .into_iter()
+            .map(|id| wb.cell_name(wb.formula(id).cell))
+            .collect();
+        let pos = |n: &str| names.iter().position(|x| x == n);
+        assert!(pos("Sheet1!B1") < pos("Sheet1!A1"));
+        assert!(pos("Sheet1!A1") < pos("Sheet1!D1"));
+    }
+
+    #[test]
+    fn reports_cycles_with_their_cells() {
+        let wb = workbook_from_cells(&[("A1", "=B1+1"), ("B1", "=C1"), ("C1", "=A1")]);
+        let err = evaluation_order(&wb).err();
+        assert_eq!(
+            err.map(|e| e.to_string()),
+            Some("circular reference: Sheet1!A1 → Sheet1!B1 → Sheet1!C1 → Sheet1!A1".to_owned())
+        );
+    }
+
+    #[test]
+    fn position_only_references_are_not_cycles() {
+        let wb = workbook_from_cells(&[("A1", "=ROW(A1)+COLUMNS(A1:C1)")]);
+        assert!(evaluation_order(&wb).is_ok());
+    }
+}

@@ -1,0 +1,148 @@
+//! The `montecell` command line.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use montecell_engine::import::{self, Limits};
+use montecell_engine::recalc::{self, CellResult, Recalculation};
+use montecell_engine::{Value, Workbook};
+
+use crate::corpus;
+
+/// Monte Carlo simulation of Excel workbooks.
+#[derive(Debug, Parser)]
+#[command(name = "montecell", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Recompute every formula of a workbook and compare with the values Excel cached.
+    Recalc {
+        /// The .xlsx file.
+        file: PathBuf,
+        /// Print every formula cell's value as JSON instead of the comparison.
+        #[arg(long)]
+        json: bool,
+        /// Also list the cells that match.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Recompute every workbook under a folder and report the fraction of formula cells that
+    /// reproduce Excel's values, per workbook and per category.
+    Corpus {
+        /// The folder (e.g. ../shared/corpus/ironcalc-calc-tests).
+        dir: PathBuf,
+        /// Write the markdown of docs/functions.md (function table and pass rates).
+        #[arg(long)]
+        markdown: bool,
+    },
+    /// List the functions the engine supports.
+    Functions,
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Recalc { file, json, all } => recalc_command(&file, json, all),
+        Command::Corpus { dir, markdown } => corpus::run(&dir, markdown),
+        Command::Functions => {
+            print!("{}", corpus::function_table_markdown());
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Reads a workbook with the default limits; the error is one line for the user.
+pub fn load(path: &Path) -> Result<Workbook, String> {
+    import::read_file(path, &Limits::default()).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn recalc_command(path: &Path, json: bool, all: bool) -> Result<(), String> {
+    let wb = load(path)?;
+    let result = recalc::recalculate(&wb).map_err(|e| format!("{}: {e}", path.display()))?;
+    if json {
+        let cells: Vec<serde_json::Value> = result
+            .cells
+            .iter()
+            .map(|c| serde_json::json!({"sheet": c.sheet, "cell": c.address, "value": value_json(&c.value)}))
+            .collect();
+        println!("{}", serde_json::json!({ "cells": cells }));
+        return Ok(());
+    }
+    print_report(&wb, &result, all);
+    Ok(())
+}
+
+/// A value as JSON: number, string, boolean, or `{"error": "#N/A"}`.
+pub fn value_json(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Number(n) => serde_json::json!(n),
+        Value::Text(s) => serde_json::json!(s.as_ref()),
+        Value::Bool(b) => serde_json::json!(b),
+        Value::Error(e) => serde_json::json!({"error": e.as_str()}),
+        Value::Blank => serde_json::Value::Null,
+        Value::Array(_) => serde_json::json!({"error": "#VALUE!"}),
+    }
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Text(s) => format!("{s:?}"),
+        Value::Blank => "(empty)".to_owned(),
+        Value::Number(n) => format!("{n}"),
+        other => other.to_string(),
+    }
+}
+
+fn print_cell(c: &CellResult, tag: &str) {
+    println!(
+        "{tag} {}!{}  ={}  computed {}  excel {}",
+        c.sheet,
+        c.address,
+        c.formula,
+        describe(&c.value),
+        describe(&c.cached)
+    );
+}
+
+fn print_report(wb: &Workbook, r: &Recalculation, all: bool) {
+    for c in &r.cells {
+        if c.volatile {
+            continue;
+        }
+        if !c.matches {
+            print_cell(c, "MISMATCH");
+        } else if all {
+            print_cell(c, "ok      ");
+        }
+    }
+    for p in wb.problems() {
+        println!("UNPARSED {}  ={}  {}", p.cell, p.formula, p.error);
+    }
+    for d in &r.diagnostics {
+        println!("WARNING  {d}");
+    }
+    let (matched, compared) = r.score();
+    let volatile = r.cells.len() - compared;
+    let unsupported = wb.unsupported_functions();
+    println!(
+        "{matched} of {compared} formula cells match Excel ({:.2}%), {} mismatches, {volatile} volatile skipped, {} unparsed{}",
+        if compared == 0 { 100.0 } else { 100.0 * matched as f64 / compared as f64 },
+        compared - matched,
+        wb.problems().len(),
+        if unsupported.is_empty() { String::new() } else { format!(", unsupported functions: {}", unsupported.join(" ")) }
+    );
+}

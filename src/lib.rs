@@ -1,0 +1,4 @@
+//! The `montecell` application: the command line over the engine (and, later, the service).
+
+pub mod cli;
+mod corpus;

@@ -1,0 +1,5 @@
+//! The `montecell` command. Everything it does lives in the library (`montecell::cli`).
+
+fn main() -> std::process::ExitCode {
+    montecell::cli::main()
+}

@@ -1,0 +1,2 @@
+//! The montecell worker (apalis): pulls simulation jobs and runs the engine. Built by the
+//! service issue; nothing is exposed yet.
