@@ -143,6 +143,10 @@ fn print_report(wb: &Workbook, r: &Recalculation, all: bool) {
         if compared == 0 { 100.0 } else { 100.0 * matched as f64 / compared as f64 },
         compared - matched,
         wb.problems().len(),
-        if unsupported.is_empty() { String::new() } else { format!(", unsupported functions: {}", unsupported.join(" ")) }
+        if unsupported.is_empty() {
+            String::new()
+        } else {
+            format!(", unsupported functions: {}", unsupported.join(" "))
+        }
     );
 }

@@ -124,20 +124,14 @@ fn valid_date(y: i64, m: u32, d: u32) -> Option<f64> {
 }
 
 fn two_digit_year(y: i64, len: usize) -> i64 {
-    if len <= 2 {
-        if y < 30 { 2000 + y } else { 1900 + y }
-    } else {
-        y
-    }
+    if len <= 2 { if y < 30 { 2000 + y } else { 1900 + y } } else { y }
 }
 
 /// Parses a date written as Excel (en-US) accepts it; returns its serial.
 pub fn parse_date_text(t: &str) -> Option<f64> {
     let t = t.trim();
-    let parts: Vec<&str> = t
-        .split(|c: char| c == '/' || c == '-' || c == ' ' || c == ',' || c == '.')
-        .filter(|p| !p.is_empty())
-        .collect();
+    let parts: Vec<&str> =
+        t.split(|c: char| c == '/' || c == '-' || c == ' ' || c == ',' || c == '.').filter(|p| !p.is_empty()).collect();
     if parts.len() < 2 || parts.len() > 3 {
         return None;
     }

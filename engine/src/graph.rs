@@ -165,11 +165,8 @@ mod tests {
     fn orders_dependencies_first() {
         let wb = workbook_from_cells(&[("A1", "=B1+1"), ("B1", "=C1*2"), ("C1", "3"), ("D1", "=SUM(A1:B1)")]);
         let order = evaluation_order(&wb);
-        let names: Vec<String> = order
-            .unwrap_or_default()
-            .into_iter()
-            .map(|id| wb.cell_name(wb.formula(id).cell))
-            .collect();
+        let names: Vec<String> =
+            order.unwrap_or_default().into_iter().map(|id| wb.cell_name(wb.formula(id).cell)).collect();
         let pos = |n: &str| names.iter().position(|x| x == n);
         assert!(pos("Sheet1!B1") < pos("Sheet1!A1"));
         assert!(pos("Sheet1!A1") < pos("Sheet1!D1"));

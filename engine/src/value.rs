@@ -151,11 +151,7 @@ impl Array {
 
     /// The element at `(row, col)`, zero-based.
     pub fn get(&self, row: usize, col: usize) -> Option<&Value> {
-        if row < self.rows && col < self.cols {
-            self.values.get(row * self.cols + col)
-        } else {
-            None
-        }
+        if row < self.rows && col < self.cols { self.values.get(row * self.cols + col) } else { None }
     }
 
     /// Excel's broadcasting read: a single row or column (or a 1×1 array) repeats along the
@@ -265,11 +261,7 @@ impl From<Array> for Value {
 impl Value {
     /// A number, or `#NUM!` when it is not finite (Excel has no infinities or NaN). `-0` is `0`.
     pub fn number(n: f64) -> Value {
-        if n.is_finite() {
-            Value::Number(if n == 0.0 { 0.0 } else { n })
-        } else {
-            Value::Error(ErrorKind::Num)
-        }
+        if n.is_finite() { Value::Number(if n == 0.0 { 0.0 } else { n }) } else { Value::Error(ErrorKind::Num) }
     }
 
     /// Text value.
@@ -462,8 +454,8 @@ fn parse_plain_number(t: &str) -> Option<f64> {
     };
     let int_clean: String = if int_part.contains(',') {
         let groups: Vec<&str> = int_part.split(',').collect();
-        let ok = groups.first().is_some_and(|g| !g.is_empty() && g.len() <= 3)
-            && groups[1..].iter().all(|g| g.len() == 3);
+        let ok =
+            groups.first().is_some_and(|g| !g.is_empty() && g.len() <= 3) && groups[1..].iter().all(|g| g.len() == 3);
         if !ok {
             return None;
         }

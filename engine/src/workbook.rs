@@ -238,11 +238,7 @@ impl Workbook {
 
     /// Number of formula cells, counting every cell of an array formula's range.
     pub fn formula_cell_count(&self) -> usize {
-        self.sheets
-            .iter()
-            .flat_map(|s| s.cells.values())
-            .filter(|c| !matches!(c, CellContent::Value(_)))
-            .count()
+        self.sheets.iter().flat_map(|s| s.cells.values()).filter(|c| !matches!(c, CellContent::Value(_))).count()
     }
 }
 
@@ -356,11 +352,7 @@ impl WorkbookBuilder {
                 }
             }
         }
-        let parsed: Vec<_> = wb
-            .formulas
-            .iter()
-            .map(|f| parse_formula(&f.text, f.cell.sheet, &wb))
-            .collect();
+        let parsed: Vec<_> = wb.formulas.iter().map(|f| parse_formula(&f.text, f.cell.sheet, &wb)).collect();
         for (f, expr) in wb.formulas.iter_mut().zip(parsed) {
             f.expr = expr;
         }

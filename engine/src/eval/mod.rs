@@ -240,8 +240,7 @@ impl<'wb> Evaluator<'wb> {
             Expr::Missing => Operand::Value(Value::Blank),
             Expr::Area(a) => Operand::Ref(*a),
             Expr::Area3d { first, last, area } => {
-                let areas: Vec<Area> =
-                    (first.0..=last.0).map(|s| Area { sheet: SheetId(s), ..*area }).collect();
+                let areas: Vec<Area> = (first.0..=last.0).map(|s| Area { sheet: SheetId(s), ..*area }).collect();
                 Operand::Refs(areas.into())
             }
             Expr::Name { sheet, name } => self.eval_name(*sheet, name),

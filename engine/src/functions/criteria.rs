@@ -69,8 +69,8 @@ impl Criterion {
         } else {
             Operand::Text(rest.to_owned())
         };
-        let wildcard = matches!(op, Op::Eq | Op::Ne)
-            && matches!(&operand, Operand::Text(t) if t.contains(['*', '?', '~']));
+        let wildcard =
+            matches!(op, Op::Eq | Op::Ne) && matches!(&operand, Operand::Text(t) if t.contains(['*', '?', '~']));
         Criterion { op, operand, wildcard }
     }
 

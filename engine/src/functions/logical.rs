@@ -136,9 +136,7 @@ pub(super) fn switch(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
         if let Value::Error(e) = v {
             return Err(e);
         }
-        if compare(&target, &v) == Ordering::Equal
-            && std::mem::discriminant(&target) == std::mem::discriminant(&v)
-        {
+        if compare(&target, &v) == Ordering::Equal && std::mem::discriminant(&target) == std::mem::discriminant(&v) {
             return Ok(branch(ev, cases.get(i + 1), Value::Blank));
         }
         i += 2;

@@ -120,9 +120,7 @@ impl FnId {
 
 fn index() -> &'static HashMap<&'static str, FnId> {
     static INDEX: OnceLock<HashMap<&'static str, FnId>> = OnceLock::new();
-    INDEX.get_or_init(|| {
-        FUNCTIONS.iter().enumerate().map(|(i, d)| (d.name, FnId(i as u16))).collect()
-    })
+    INDEX.get_or_init(|| FUNCTIONS.iter().enumerate().map(|(i, d)| (d.name, FnId(i as u16))).collect())
 }
 
 /// Finds a function by its normalised name (upper case, no `_xlfn.` prefix).

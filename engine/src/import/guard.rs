@@ -83,7 +83,11 @@ pub(super) fn inspect(bytes: &[u8], limits: &Limits) -> Result<Package, ImportEr
             return Err(ImportError::TooLarge { limit: limits.max_total_bytes });
         }
         if size >= RATIO_CHECK_FROM && size / compressed > limits.max_compression_ratio {
-            return Err(ImportError::CompressionRatio { part: name, ratio: size / compressed, limit: limits.max_compression_ratio });
+            return Err(ImportError::CompressionRatio {
+                part: name,
+                ratio: size / compressed,
+                limit: limits.max_compression_ratio,
+            });
         }
         if is_xml_part(&name) && contains_doctype(&buf) {
             return Err(ImportError::Doctype { part: name });
@@ -103,9 +107,7 @@ pub(super) fn inspect(bytes: &[u8], limits: &Limits) -> Result<Package, ImportEr
 }
 
 fn attr(e: &quick_xml::events::BytesStart<'_>, key: &str) -> Option<String> {
-    e.attributes().flatten().find(|a| a.key.local_name().as_ref() == key).map(|a| {
-        a.value.as_ref().to_owned()
-    })
+    e.attributes().flatten().find(|a| a.key.local_name().as_ref() == key).map(|a| a.value.as_ref().to_owned())
 }
 
 /// Streams a worksheet part for its array formulas and its cell count.

@@ -146,7 +146,8 @@ pub fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<Workbook, ImportError
     let package = guard::inspect(bytes, limits)?;
     let workbook_xml = package.parts.get("xl/workbook.xml").ok_or(ImportError::MissingPart("xl/workbook.xml"))?;
     let rels = package.parts.get("xl/_rels/workbook.xml.rels").map(Vec::as_slice);
-    let info = parts::workbook_info(workbook_xml, rels).map_err(|e| ImportError::Corrupt(format!("xl/workbook.xml: {e}")))?;
+    let info =
+        parts::workbook_info(workbook_xml, rels).map_err(|e| ImportError::Corrupt(format!("xl/workbook.xml: {e}")))?;
 
     let mut xlsx: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| ImportError::Read(e.to_string()))?;
     let mut builder = WorkbookBuilder::new();

@@ -40,10 +40,7 @@ pub(super) struct WorkbookInfo {
 }
 
 fn attr(e: &BytesStart<'_>, key: &str) -> Option<String> {
-    e.attributes()
-        .flatten()
-        .find(|a| a.key.local_name().as_ref() == key)
-        .map(|a| unescape(a.value.as_ref()))
+    e.attributes().flatten().find(|a| a.key.local_name().as_ref() == key).map(|a| unescape(a.value.as_ref()))
 }
 
 /// Replaces the predefined and numeric XML entities.
@@ -100,11 +97,8 @@ fn relationships(xml: &[u8]) -> Result<HashMap<String, (String, String)>, String
                 if let (Some(id), Some(target)) = (attr(&e, "Id"), attr(&e, "Target")) {
                     let kind = attr(&e, "Type").unwrap_or_default();
                     let kind = kind.rsplit('/').next().unwrap_or_default().to_owned();
-                    let path = if let Some(abs) = target.strip_prefix('/') {
-                        abs.to_owned()
-                    } else {
-                        format!("xl/{target}")
-                    };
+                    let path =
+                        if let Some(abs) = target.strip_prefix('/') { abs.to_owned() } else { format!("xl/{target}") };
                     out.insert(id, (kind, path.to_ascii_lowercase()));
                 }
             }

@@ -205,9 +205,7 @@ pub(crate) fn tokenize(text: &str) -> Result<Vec<Token>, ParseError> {
                         (Tok::Word(text[pos..pos_of(k)].to_owned()), k)
                     } else {
                         let lit = &text[pos..pos_of(j)];
-                        let n: f64 = lit
-                            .parse()
-                            .map_err(|_| ParseError::new(pos, format!("bad number '{lit}'")))?;
+                        let n: f64 = lit.parse().map_err(|_| ParseError::new(pos, format!("bad number '{lit}'")))?;
                         (Tok::Number(n), j)
                     }
                 }
@@ -241,14 +239,7 @@ mod tests {
     fn lexes_operators_and_literals() {
         assert_eq!(
             toks("1.5e3<>\"a\"\"b\"&#N/A"),
-            vec![
-                Tok::Number(1500.0),
-                Tok::Ne,
-                Tok::Text("a\"b".into()),
-                Tok::Amp,
-                Tok::Error(ErrorKind::NA),
-                Tok::End
-            ]
+            vec![Tok::Number(1500.0), Tok::Ne, Tok::Text("a\"b".into()), Tok::Amp, Tok::Error(ErrorKind::NA), Tok::End]
         );
         assert_eq!(
             toks("'My Sheet'!$A$1"),

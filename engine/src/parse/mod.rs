@@ -87,11 +87,7 @@ pub fn parse_formula(text: &str, sheet: SheetId, sheets: &dyn SheetLookup) -> Re
     let toks = tokenize(body).map_err(|e| ParseError::new(e.position + offset, e.message))?;
     let mut p = Parser { toks, i: 0, sheet, sheets };
     let expr = p.comparison().and_then(|e| {
-        if p.peek() == &Tok::End {
-            Ok(e)
-        } else {
-            Err(p.error(format!("unexpected {}", describe(p.peek()))))
-        }
+        if p.peek() == &Tok::End { Ok(e) } else { Err(p.error(format!("unexpected {}", describe(p.peek())))) }
     });
     expr.map_err(|e| ParseError::new(e.position + offset, e.message))
 }
@@ -188,11 +184,7 @@ impl Parser<'_> {
         }
     }
 
-    fn binary_level(
-        &mut self,
-        next: fn(&mut Self) -> PResult,
-        op_of: fn(&Tok) -> Option<BinaryOp>,
-    ) -> PResult {
+    fn binary_level(&mut self, next: fn(&mut Self) -> PResult, op_of: fn(&Tok) -> Option<BinaryOp>) -> PResult {
         let mut lhs = next(self)?;
         while let Some(op) = op_of(self.peek()) {
             self.bump();
@@ -408,7 +400,9 @@ impl Parser<'_> {
             Some(SheetTarget::Sheet(s) | SheetTarget::Sheets(s, _)) => s,
         };
         // Sheet1!#REF! appears where a reference was deleted.
-        if prefix.is_some() && let Tok::Error(e) = self.peek() {
+        if prefix.is_some()
+            && let Tok::Error(e) = self.peek()
+        {
             let e = *e;
             self.bump();
             return Ok(Expr::Error(e));
@@ -488,11 +482,8 @@ impl Parser<'_> {
             self.bump();
         } else {
             loop {
-                let arg = if matches!(self.peek(), Tok::Comma | Tok::RParen) {
-                    Expr::Missing
-                } else {
-                    self.comparison()?
-                };
+                let arg =
+                    if matches!(self.peek(), Tok::Comma | Tok::RParen) { Expr::Missing } else { self.comparison()? };
                 args.push(arg);
                 match self.bump() {
                     Tok::Comma => continue,
