@@ -14,6 +14,7 @@ pub mod args;
 mod conditional;
 mod core;
 pub mod criteria;
+mod database;
 mod date;
 pub mod distributions;
 mod financial;

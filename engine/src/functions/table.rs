@@ -4,7 +4,7 @@
 use super::Category::{self, *};
 use super::{FunctionDef, Kind, ScalarFn, SpecialFn, VARIADIC};
 #[allow(unused_imports)] // until every category module has entries
-use super::{conditional, core, date, distributions, financial, information, logical, lookup, math, statistical, text};
+use super::{conditional, core, database, date, distributions, financial, information, logical, lookup, math, statistical, text};
 
 const fn scalar(name: &'static str, min_args: u8, max_args: u8, category: Category, f: ScalarFn) -> FunctionDef {
     FunctionDef { name, min_args, max_args, kind: Kind::Scalar(f), category, returns_reference: false }
@@ -42,6 +42,7 @@ pub static FUNCTIONS: &[FunctionDef] = &[
     // ── Conditional aggregates (functions/conditional.rs) ──────────────────────────────────
     // ── Statistical (functions/statistical.rs) ─────────────────────────────────────────────
     // ── Distributions and tests (functions/distributions.rs) ───────────────────────────────
+    // ── Database (functions/database.rs) ──────────────────────────────────────────────────
     // ── Financial (functions/financial.rs) ─────────────────────────────────────────────────
     // ── Date and time (functions/date.rs) ──────────────────────────────────────────────────
     // ── Lookup and reference (functions/lookup.rs) ─────────────────────────────────────────
