@@ -51,7 +51,43 @@ fn contains_doctype(bytes: &[u8]) -> bool {
     false
 }
 
-/// Decompresses and checks every entry.
+/// Counts the bytes read through it.
+struct Counting<R> {
+    inner: R,
+    count: u64,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
+}
+
+/// Largest part kept whole in memory (the workbook part and its relationships).
+const MAX_KEPT_PART: u64 = 64 << 20;
+
+/// Streams a part looking for `<!DOCTYPE` without keeping it.
+fn stream_has_doctype(r: &mut impl Read) -> std::io::Result<bool> {
+    let mut buf = vec![0u8; 64 << 10];
+    let mut carry: Vec<u8> = Vec::new();
+    loop {
+        let n = r.read(&mut buf)?;
+        if n == 0 {
+            return Ok(false);
+        }
+        carry.extend_from_slice(&buf[..n]);
+        if contains_doctype(&carry) {
+            return Ok(true);
+        }
+        let keep = carry.len().min(8);
+        carry.drain(..carry.len() - keep);
+    }
+}
+
+/// Decompresses and checks every entry, streaming: memory stays bounded whatever the upload
+/// claims or contains.
 pub(super) fn inspect(bytes: &[u8], limits: &Limits) -> Result<Package, ImportError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ImportError::NotZip(e.to_string()))?;
     if zip.len() > limits.max_entries {
@@ -69,18 +105,43 @@ pub(super) fn inspect(bytes: &[u8], limits: &Limits) -> Result<Package, ImportEr
             return Err(ImportError::PartTooLarge { part: name, limit: limits.max_part_bytes });
         }
         let compressed = entry.compressed_size().max(1);
-        let mut buf = Vec::new();
-        (&mut entry)
-            .take(limits.max_part_bytes + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| ImportError::Corrupt(format!("{name}: {e}")))?;
-        let size = buf.len() as u64;
+        let lower = name.to_ascii_lowercase();
+        // Read at most one byte past what is allowed: the count then tells which limit broke.
+        let cap = limits.max_part_bytes.min(limits.max_total_bytes - total);
+        let mut reader = Counting { inner: (&mut entry).take(cap + 1), count: 0 };
+        let corrupt = |e: &dyn std::fmt::Display| ImportError::Corrupt(format!("{name}: {e}"));
+        let mut doctype = false;
+        if lower == "xl/workbook.xml" || lower == "xl/_rels/workbook.xml.rels" {
+            let mut buf = Vec::new();
+            (&mut reader).take(MAX_KEPT_PART).read_to_end(&mut buf).map_err(|e| corrupt(&e))?;
+            doctype = contains_doctype(&buf);
+            package.parts.insert(lower.clone(), buf);
+        } else if lower.starts_with("xl/worksheets/") && lower.ends_with(".xml") && !lower.contains("/_rels/") {
+            match scan_sheet(std::io::BufReader::new(&mut reader), limits.max_cells) {
+                Ok(scan) => {
+                    package.sheets.insert(lower.clone(), scan);
+                }
+                Err(ScanError::Doctype) => doctype = true,
+                Err(ScanError::TooManyCells) => return Err(ImportError::TooManyCells { limit: limits.max_cells }),
+                // A read error past the cap is reported as the limit below.
+                Err(ScanError::Xml(e)) if reader.count <= cap => return Err(corrupt(&e)),
+                Err(ScanError::Xml(_)) => {}
+            }
+        } else if is_xml_part(&name) {
+            doctype = stream_has_doctype(&mut reader).map_err(|e| corrupt(&e))?;
+        } else {
+            std::io::copy(&mut reader, &mut std::io::sink()).map_err(|e| corrupt(&e))?;
+        }
+        let size = reader.count;
         if size > limits.max_part_bytes {
             return Err(ImportError::PartTooLarge { part: name, limit: limits.max_part_bytes });
         }
-        total += size;
-        if total > limits.max_total_bytes {
+        if size > cap {
             return Err(ImportError::TooLarge { limit: limits.max_total_bytes });
+        }
+        total += size;
+        if doctype {
+            return Err(ImportError::Doctype { part: name });
         }
         if size >= RATIO_CHECK_FROM && size / compressed > limits.max_compression_ratio {
             return Err(ImportError::CompressionRatio {
@@ -88,19 +149,6 @@ pub(super) fn inspect(bytes: &[u8], limits: &Limits) -> Result<Package, ImportEr
                 ratio: size / compressed,
                 limit: limits.max_compression_ratio,
             });
-        }
-        if is_xml_part(&name) && contains_doctype(&buf) {
-            return Err(ImportError::Doctype { part: name });
-        }
-        let lower = name.to_ascii_lowercase();
-        if lower == "xl/workbook.xml" || lower == "xl/_rels/workbook.xml.rels" {
-            package.parts.insert(lower, buf);
-        } else if lower.starts_with("xl/worksheets/") && lower.ends_with(".xml") && !lower.contains("/_rels/") {
-            let scan = scan_sheet(&buf).map_err(|e| ImportError::Corrupt(format!("{name}: {e}")))?;
-            if scan.cells > limits.max_cells {
-                return Err(ImportError::TooManyCells { limit: limits.max_cells });
-            }
-            package.sheets.insert(lower, scan);
         }
     }
     Ok(package)
@@ -110,8 +158,14 @@ fn attr(e: &quick_xml::events::BytesStart<'_>, key: &str) -> Option<String> {
     e.attributes().flatten().find(|a| a.key.local_name().as_ref() == key).map(|a| a.value.as_ref().to_owned())
 }
 
+enum ScanError {
+    Doctype,
+    TooManyCells,
+    Xml(String),
+}
+
 /// Streams a worksheet part for its array formulas and its cell count.
-fn scan_sheet(xml: &[u8]) -> Result<SheetScan, String> {
+fn scan_sheet(xml: impl std::io::BufRead, max_cells: u64) -> Result<SheetScan, ScanError> {
     let mut reader = Reader::from_reader(xml);
     let mut buf = Vec::new();
     let mut scan = SheetScan::default();
@@ -121,6 +175,9 @@ fn scan_sheet(xml: &[u8]) -> Result<SheetScan, String> {
             Ok(Event::Start(e) | Event::Empty(e)) => match e.local_name().as_ref() {
                 "c" => {
                     scan.cells += 1;
+                    if scan.cells > max_cells {
+                        return Err(ScanError::TooManyCells);
+                    }
                     cell = attr(&e, "r").and_then(|r| crate::address::parse_a1(&r));
                 }
                 "f" if attr(&e, "t").as_deref() == Some("array") => {
@@ -130,8 +187,9 @@ fn scan_sheet(xml: &[u8]) -> Result<SheetScan, String> {
                 }
                 _ => {}
             },
+            Ok(Event::DocType(_)) => return Err(ScanError::Doctype),
             Ok(Event::Eof) => break,
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(ScanError::Xml(e.to_string())),
             _ => {}
         }
         buf.clear();
@@ -158,9 +216,15 @@ mod tests {
     }
 
     #[test]
+    fn sheet_doctype_is_refused() {
+        let xml = br#"<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><worksheet/>"#;
+        assert!(matches!(scan_sheet(&xml[..], 100), Err(ScanError::Doctype)));
+    }
+
+    #[test]
     fn scans_array_formulas() {
         let xml = br#"<worksheet><sheetData><row r="1"><c r="B1"><f t="array" ref="B1:B3">A1:A3*2</f><v>2</v></c><c r="C1"><f>1</f></c></row></sheetData></worksheet>"#;
-        let scan = scan_sheet(xml).unwrap_or_default();
+        let scan = scan_sheet(&xml[..], 100).ok().unwrap_or_default();
         assert_eq!(scan.arrays, vec![((0, 1), (0, 1, 2, 1))]);
         assert_eq!(scan.cells, 2);
     }

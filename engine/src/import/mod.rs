@@ -44,7 +44,7 @@ impl Default for Limits {
             max_entries: 10_000,
             max_part_bytes: 512 << 20,
             max_total_bytes: 1 << 30,
-            max_compression_ratio: 1_000,
+            max_compression_ratio: 200,
             max_cells: 10_000_000,
         }
     }
