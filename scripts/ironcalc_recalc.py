@@ -7,6 +7,7 @@ The generated workbooks carry no cached values; this gives them values computed 
 other than montecell, so `montecell recalc` compares against an independent result.
 Requires `pip install ironcalc` (https://pypi.org/project/ironcalc/).
 """
+import os
 import sys
 
 import ironcalc
@@ -17,8 +18,19 @@ def main() -> int:
         print(__doc__, file=sys.stderr)
         return 2
     src, dst = sys.argv[1], sys.argv[2]
-    model = ironcalc.load_from_xlsx(src, "en", "UTC")
+    # IronCalc's loader prints a line for every formula cell without a cached value (all of
+    # them in a generated file); silence its stdout while loading.
+    saved = os.dup(1)
+    with open(os.devnull, "wb") as null:
+        os.dup2(null.fileno(), 1)
+        try:
+            model = ironcalc.load_from_xlsx(src, "en", "UTC")
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
     model.evaluate()
+    if os.path.exists(dst):
+        os.remove(dst)
     model.save_to_xlsx(dst)
     return 0
 

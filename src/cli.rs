@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use montecell_engine::import::{self, Limits};
@@ -31,6 +32,9 @@ enum Command {
         /// Also list the cells that match.
         #[arg(long)]
         all: bool,
+        /// Print the time of each phase (import and parse, graph and evaluation) to stderr.
+        #[arg(long)]
+        timings: bool,
     },
     /// Recompute every workbook under a folder and report the fraction of formula cells that
     /// reproduce Excel's values, per workbook and per category.
@@ -49,7 +53,7 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Recalc { file, json, all } => recalc_command(&file, json, all),
+        Command::Recalc { file, json, all, timings } => recalc_command(&file, json, all, timings),
         Command::Corpus { dir, markdown } => corpus::run(&dir, markdown),
         Command::Functions => {
             print!("{}", corpus::function_table_markdown());
@@ -70,9 +74,22 @@ pub fn load(path: &Path) -> Result<Workbook, String> {
     import::read_file(path, &Limits::default()).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn recalc_command(path: &Path, json: bool, all: bool) -> Result<(), String> {
+fn recalc_command(path: &Path, json: bool, all: bool, timings: bool) -> Result<(), String> {
+    let start = Instant::now();
     let wb = load(path)?;
+    let loaded = Instant::now();
     let result = recalc::recalculate(&wb).map_err(|e| format!("{}: {e}", path.display()))?;
+    let computed = Instant::now();
+    if timings {
+        let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1e3;
+        eprintln!(
+            "timings: import+parse {:.1} ms, graph+evaluate {:.1} ms, total {:.1} ms ({} formulas)",
+            ms(start, loaded),
+            ms(loaded, computed),
+            ms(start, computed),
+            wb.formulas().len()
+        );
+    }
     if json {
         let cells: Vec<serde_json::Value> = result
             .cells

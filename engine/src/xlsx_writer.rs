@@ -116,6 +116,9 @@ fn sheet_xml(sheet: &SheetInput) -> String {
     out
 }
 
+/// The smallest style sheet readers accept (one font, fill, border and cell format).
+const STYLES: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>"#;
+
 /// Writes the workbook as `.xlsx` bytes.
 pub fn write_xlsx(wb: &WorkbookInput) -> std::io::Result<Vec<u8>> {
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
@@ -125,7 +128,7 @@ pub fn write_xlsx(wb: &WorkbookInput) -> std::io::Result<Vec<u8>> {
         zip.write_all(body.as_bytes())
     };
     let mut types = String::from(
-        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>"#,
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>"#,
     );
     for i in 1..=wb.sheets.len() {
         let _ = write!(
@@ -153,6 +156,11 @@ pub fn write_xlsx(wb: &WorkbookInput) -> std::io::Result<Vec<u8>> {
             r#"<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{n}.xml"/>"#
         );
     }
+    let _ = write!(
+        rels,
+        r#"<Relationship Id="rId{}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>"#,
+        wb.sheets.len() + 1
+    );
     workbook.push_str("</sheets>");
     if !wb.names.is_empty() {
         workbook.push_str("<definedNames>");
@@ -165,6 +173,7 @@ pub fn write_xlsx(wb: &WorkbookInput) -> std::io::Result<Vec<u8>> {
     rels.push_str("</Relationships>");
     put("xl/workbook.xml", &workbook)?;
     put("xl/_rels/workbook.xml.rels", &rels)?;
+    put("xl/styles.xml", STYLES)?;
     for (i, s) in wb.sheets.iter().enumerate() {
         put(&format!("xl/worksheets/sheet{}.xml", i + 1), &sheet_xml(s))?;
     }
