@@ -21,6 +21,7 @@ pub mod graph;
 pub mod import;
 pub mod parse;
 pub mod recalc;
+pub mod rng;
 pub mod special;
 pub mod value;
 pub mod workbook;
