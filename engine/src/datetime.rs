@@ -84,10 +84,168 @@ pub fn date_serial(year: f64, month: f64, day: f64) -> Option<f64> {
     }
     let m = month.trunc() as i64 - 1;
     let y = y + m.div_euclid(12);
+    if y > 9999 {
+        // Excel rejects a month that rolls past 9999 even when the day rolls back.
+        return None;
+    }
     let m = (m.rem_euclid(12) + 1) as u32;
     let first = serial_from_ymd(y, m, 1) as f64;
     let serial = first + day.trunc() - 1.0;
     (0.0..=MAX_SERIAL).contains(&serial).then_some(serial)
+}
+
+/// The serial of the same day `months` months later (`EDATE`): the day is clamped to the end
+/// of the target month. `None` before 1900-01-01 or after 9999-12-31.
+pub fn add_months(serial: i64, months: i64) -> Option<i64> {
+    let (y, m, d) = ymd_from_serial(serial);
+    let total = y * 12 + i64::from(m) - 1 + months;
+    let (y, m) = (total.div_euclid(12), (total.rem_euclid(12) + 1) as u32);
+    if !(1900..=9999).contains(&y) {
+        return None;
+    }
+    let d = d.min(excel_days_in_month(y, m));
+    Some(serial_from_ymd(y, m, d))
+}
+
+/// The last day of the month `months` months after the serial's month (`EOMONTH`). `None`
+/// outside 1900-01-01..=9999-12-31.
+pub fn end_of_month(serial: i64, months: i64) -> Option<i64> {
+    let (y, m, _) = ymd_from_serial(serial);
+    let total = y * 12 + i64::from(m) - 1 + months;
+    let (y, m) = (total.div_euclid(12), (total.rem_euclid(12) + 1) as u32);
+    if !(1900..=9999).contains(&y) {
+        return None;
+    }
+    Some(serial_from_ymd(y, m, excel_days_in_month(y, m)))
+}
+
+/// Days in a month of Excel's calendar, where February 1900 has 29 days.
+fn excel_days_in_month(y: i64, m: u32) -> u32 {
+    if y == 1900 && m == 2 { 29 } else { days_in_month(y, m) }
+}
+
+/// Is the serial the last day of its month (Excel's 1900-02-29 counts for February 1900)?
+pub fn is_month_end(serial: i64) -> bool {
+    let (y, m, d) = ymd_from_serial(serial);
+    if y == 1900 && m == 2 {
+        return d == 29;
+    }
+    d == days_in_month(y, m)
+}
+
+/// The day-count conventions (`basis`) of `YEARFRAC` and the securities functions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Basis {
+    /// 0: US (NASD) 30/360.
+    Us30360,
+    /// 1: actual/actual.
+    ActualActual,
+    /// 2: actual/360.
+    Actual360,
+    /// 3: actual/365.
+    Actual365,
+    /// 4: European 30/360.
+    Euro30360,
+}
+
+impl Basis {
+    /// The basis for Excel's code 0–4 (already truncated).
+    pub fn from_number(code: f64) -> Option<Basis> {
+        Some(match code {
+            0.0 => Basis::Us30360,
+            1.0 => Basis::ActualActual,
+            2.0 => Basis::Actual360,
+            3.0 => Basis::Actual365,
+            4.0 => Basis::Euro30360,
+            _ => return None,
+        })
+    }
+
+    /// Days from `start` to `end` under the convention: 30/360 counts for bases 0 and 4
+    /// (basis 0 with the NASD end-of-February rules of `YEARFRAC`), actual days otherwise.
+    pub fn days(self, start: i64, end: i64) -> i64 {
+        match self {
+            Basis::Us30360 => days360_nasd(start, end),
+            Basis::Euro30360 => days360(start, end, true),
+            _ => end - start,
+        }
+    }
+}
+
+/// `DAYS360(start, end, method)`: the US method (FALSE) makes a start on the last day of a
+/// month the 30th and an end on the 31st the 30th when the start is the 30th or 31st (else
+/// the 1st of the next month); the European method (TRUE) makes every 31st the 30th.
+pub fn days360(start: i64, end: i64, european: bool) -> i64 {
+    let (y1, m1, d1) = ymd_from_serial(start);
+    let (y2, m2, d2) = ymd_from_serial(end);
+    let (mut d1, mut d2) = (i64::from(d1), i64::from(d2));
+    if european {
+        d1 = d1.min(30);
+        d2 = d2.min(30);
+    } else {
+        if is_month_end(start) {
+            d1 = 30;
+        }
+        if d2 == 31 && d1 >= 30 {
+            d2 = 30;
+        }
+    }
+    (y2 - y1) * 360 + (i64::from(m2) - i64::from(m1)) * 30 + d2 - d1
+}
+
+/// 30/360 with the NASD rules that `YEARFRAC` basis 0 and the coupon functions use: a 31st
+/// becomes the 30th (the end only when the start is the 30th or 31st), and a start on the last
+/// day of February becomes the 30th (so does the end, when both are).
+pub fn days360_nasd(start: i64, end: i64) -> i64 {
+    let (y1, m1, day1) = ymd_from_serial(start);
+    let (y2, m2, day2) = ymd_from_serial(end);
+    let (mut d1, mut d2) = (i64::from(day1), i64::from(day2));
+    let feb_end = |s: i64, m: u32| m == 2 && is_month_end(s);
+    if d1 == 31 && d2 == 31 {
+        d1 = 30;
+        d2 = 30;
+    } else if d1 == 31 {
+        d1 = 30;
+    } else if d1 == 30 && d2 == 31 {
+        d2 = 30;
+    } else if feb_end(start, m1) && feb_end(end, m2) {
+        d1 = 30;
+        d2 = 30;
+    } else if feb_end(start, m1) {
+        d1 = 30;
+    }
+    (y2 - y1) * 360 + (i64::from(m2) - i64::from(m1)) * 30 + d2 - d1
+}
+
+/// `YEARFRAC(start, end, basis)` for whole-day serials (the order does not matter).
+pub fn yearfrac(start: i64, end: i64, basis: Basis) -> f64 {
+    let (start, end) = if start <= end { (start, end) } else { (end, start) };
+    match basis {
+        Basis::Us30360 => days360_nasd(start, end) as f64 / 360.0,
+        Basis::Euro30360 => days360(start, end, true) as f64 / 360.0,
+        Basis::Actual360 => (end - start) as f64 / 360.0,
+        Basis::Actual365 => (end - start) as f64 / 365.0,
+        Basis::ActualActual => {
+            let (y1, m1, d1) = ymd_from_serial(start);
+            let (y2, m2, d2) = ymd_from_serial(end);
+            let days = (end - start) as f64;
+            let within_a_year = y1 == y2 || (y2 == y1 + 1 && (m1 > m2 || (m1 == m2 && d1 >= d2)));
+            if within_a_year {
+                let spans_feb29 = (y1..=y2).any(|y| {
+                    is_leap_year(y) && {
+                        let feb29 = serial_from_ymd(y, 2, 29);
+                        start <= feb29 && feb29 <= end
+                    }
+                });
+                let year = if (y1 == y2 && is_leap_year(y1)) || spans_feb29 { 366.0 } else { 365.0 };
+                days / year
+            } else {
+                let years = (y2 - y1 + 1) as f64;
+                let total = serial_from_ymd(y2 + 1, 1, 1) - serial_from_ymd(y1, 1, 1);
+                days / (total as f64 / years)
+            }
+        }
+    }
 }
 
 const MONTHS: [&str; 12] = [

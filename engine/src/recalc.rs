@@ -66,7 +66,8 @@ impl Recalculation {
 }
 
 /// Do a computed and a cached value agree? Numbers within `tol` (absolute, or relative to
-/// their magnitude); text, booleans and errors exactly; an empty cached value equals "".
+/// their magnitude); text, booleans and errors exactly; an empty cached value equals "", and
+/// a cached text spelling an error literal equals that error.
 pub fn values_match(computed: &Value, cached: &Value, tol: f64) -> bool {
     match (computed, cached) {
         (Value::Number(x), Value::Number(y)) => {
@@ -74,6 +75,9 @@ pub fn values_match(computed: &Value, cached: &Value, tol: f64) -> bool {
             d < tol || d / (x * x + y * y).sqrt() < tol
         }
         (Value::Text(a), Value::Blank) | (Value::Blank, Value::Text(a)) => a.is_empty(),
+        // Google Sheets saves error results as text (`t="str"`, `#NUM!`): such a cached text is
+        // the error it spells.
+        (Value::Error(e), Value::Text(t)) => e.as_str() == t.as_ref(),
         (a, b) => a == b,
     }
 }

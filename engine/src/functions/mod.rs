@@ -72,6 +72,8 @@ pub enum Category {
     Statistical,
     /// Financial.
     Financial,
+    /// Database functions (`DSUM`, `DGET`, …).
+    Database,
     /// Logical.
     Logical,
     /// Lookup and reference.
