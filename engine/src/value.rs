@@ -412,8 +412,9 @@ pub fn format_general(n: f64) -> String {
 }
 
 /// Parses text the way Excel converts it to a number: optional sign, thousands separators,
-/// decimal point, exponent, a trailing `%`, a leading currency sign `$`, parentheses for
-/// negatives, and dates/times (`2020-01-31`, `1/31/2020`, `31-Jan-2020`, `12:30`, `1:30 PM`).
+/// decimal point, exponent, a trailing `%`, a currency sign (`$3`, `€3`, `3€`), parentheses
+/// for negatives, surrounding spaces, and dates/times without surrounding spaces
+/// (`2020-01-31`, `1/31/2020`, `31-Jan-2020`, `12:30`, `1:30 PM`).
 pub fn parse_number(text: &str) -> Option<f64> {
     let t = text.trim();
     if t.is_empty() {
@@ -421,6 +422,11 @@ pub fn parse_number(text: &str) -> Option<f64> {
     }
     if let Some(n) = parse_plain_number(t) {
         return Some(n);
+    }
+    // Excel reads " 10 " as 10 but refuses " 2024-01-10 ": dates and times only without
+    // surrounding spaces.
+    if t.len() != text.len() {
+        return None;
     }
     crate::datetime::parse_datetime_text(t)
 }
@@ -435,7 +441,9 @@ fn parse_plain_number(t: &str) -> Option<f64> {
         b'+' => (1.0, t[1..].trim_start()),
         _ => (1.0, t),
     };
-    let t = t.strip_prefix('$').map_or(t, str::trim_start);
+    // A currency sign before the number (`$3`, `€3`) or the euro sign after it (`3€`).
+    let t = t.strip_prefix(['$', '€']).map_or(t, str::trim_start);
+    let t = t.strip_suffix('€').map_or(t, str::trim_end);
     let (t, percent) = match t.strip_suffix('%') {
         Some(s) => (s.trim_end(), true),
         None => (t, false),
@@ -474,18 +482,23 @@ fn parse_plain_number(t: &str) -> Option<f64> {
         s.push('.');
         s.push_str(f);
     }
+    let mut exponent: i32 = 0;
     if let Some(e) = exp {
         let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
+        exponent = e.parse().ok()?;
+    }
+    // A percentage shifts the exponent, so that "23.123%" reads as 0.23123 exactly.
+    if percent {
+        exponent -= 2;
+    }
+    if exponent != 0 {
         s.push('e');
-        s.push_str(e);
+        s.push_str(&exponent.to_string());
     }
     let mut n: f64 = s.parse().ok()?;
-    if percent {
-        n /= 100.0;
-    }
     n *= sign;
     if negative_paren {
         n = -n;
@@ -566,6 +579,10 @@ mod tests {
         assert_eq!(parse_number(" 1,234.5 "), Some(1234.5));
         assert_eq!(parse_number("5%"), Some(0.05));
         assert_eq!(parse_number("$3"), Some(3.0));
+        assert_eq!(parse_number(" €100 "), Some(100.0));
+        assert_eq!(parse_number("100€"), Some(100.0));
+        assert_eq!(parse_number("2024-01-10"), Some(45_301.0));
+        assert_eq!(parse_number(" 2024-01-10 "), None);
         assert_eq!(parse_number("(4)"), Some(-4.0));
         assert_eq!(parse_number("1e3"), Some(1000.0));
         assert_eq!(parse_number(".5"), Some(0.5));

@@ -15,6 +15,9 @@ use crate::value::{Array, ErrorKind, Value};
 
 type Special = Result<Operand, ErrorKind>;
 
+/// A non-blank value with its position relative to the top-left corner of its range.
+type Cell = ((u32, u32), Value);
+
 /// A range argument: a reference (read sparsely) or an array.
 #[derive(Clone, Debug)]
 enum Grid {
@@ -43,7 +46,7 @@ impl Grid {
     }
 
     /// The non-blank cells with their positions relative to the top-left corner.
-    fn populated(&self, ev: &mut Evaluator<'_>) -> Result<Vec<((u32, u32), Value)>, ErrorKind> {
+    fn populated(&self, ev: &mut Evaluator<'_>) -> Result<Vec<Cell>, ErrorKind> {
         let mut out = Vec::new();
         match self {
             Grid::Area(a) => {
@@ -299,4 +302,72 @@ pub(super) fn maxifs(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
 /// `MINIFS(min_range, criteria_range1, criteria1, …)`
 pub(super) fn minifs(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
     multi(ev, a, Agg::Min)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::recalc::recalculate;
+    use crate::value::{ErrorKind, Value};
+    use crate::workbook::workbook_from_cells;
+
+    /// The value of the formula in `A1` of a sheet holding `cells` too.
+    fn eval(formula: &str, cells: &[(&str, &str)]) -> Value {
+        let mut all = vec![("A1", formula)];
+        all.extend_from_slice(cells);
+        let wb = workbook_from_cells(&all);
+        let r = recalculate(&wb).unwrap_or_default();
+        r.cells.into_iter().find(|c| c.address == "A1").map_or(Value::Blank, |c| c.value)
+    }
+
+    const DATA: [(&str, &str); 10] = [
+        ("B1", "apple"),
+        ("C1", "10"),
+        ("B2", "banana"),
+        ("C2", "20"),
+        ("B3", "Apple"),
+        ("C3", "30"),
+        ("B4", "cherry"),
+        ("C4", "x"),
+        ("B5", "5"),
+        ("C5", "40"),
+    ];
+
+    #[test]
+    fn sumif_and_friends() {
+        assert_eq!(eval("=SUMIF(B1:B5,\"apple\",C1:C5)", &DATA), Value::Number(40.0));
+        assert_eq!(eval("=SUMIF(B1:B5,\"a*\",C1)", &DATA), Value::Number(40.0));
+        assert_eq!(eval("=SUMIF(C1:C5,\">15\")", &DATA), Value::Number(90.0));
+        assert_eq!(eval("=AVERAGEIF(C1:C5,\"<>20\")", &DATA), Value::Number(80.0 / 3.0));
+        assert_eq!(eval("=AVERAGEIF(B1:B5,\"zzz\",C1:C5)", &DATA), Value::Error(ErrorKind::Div0));
+        assert_eq!(eval("=COUNTIF(B1:B5,\"?????\")", &DATA), Value::Number(2.0));
+        assert_eq!(eval("=COUNTIF(B1:B5,5)", &DATA), Value::Number(1.0));
+        assert_eq!(eval("=COUNTIF(C1:C5,\"<>x\")", &DATA), Value::Number(4.0));
+    }
+
+    #[test]
+    fn ifs_forms() {
+        assert_eq!(eval("=SUMIFS(C1:C5,B1:B5,\"*a*\",C1:C5,\">10\")", &DATA), Value::Number(50.0));
+        assert_eq!(eval("=COUNTIFS(B1:B5,\"*a*\",C1:C5,\">10\")", &DATA), Value::Number(2.0));
+        assert_eq!(eval("=MAXIFS(C1:C5,B1:B5,\"<>banana\")", &DATA), Value::Number(40.0));
+        assert_eq!(eval("=MINIFS(C1:C5,B1:B5,\"nothing\")", &DATA), Value::Number(0.0));
+        assert_eq!(eval("=AVERAGEIFS(C1:C5,B1:B5,\"apple\")", &DATA), Value::Number(20.0));
+        assert_eq!(eval("=SUMIFS(C1:C5,B1:B4,\"apple\")", &DATA), Value::Error(ErrorKind::Value));
+    }
+
+    #[test]
+    fn whole_columns_and_blanks() {
+        // 1,048,576 cells in column B, 5 of them not blank.
+        assert_eq!(eval("=COUNTIF(B:B,\"\")", &DATA), Value::Number(1_048_571.0));
+        assert_eq!(eval("=COUNTIF(B:B,\"<>apple\")", &DATA), Value::Number(1_048_574.0));
+        assert_eq!(eval("=SUMIF(B:B,\"apple\",C:C)", &DATA), Value::Number(40.0));
+        assert_eq!(eval("=COUNTIFS(B:B,\"\",C:C,\"\")", &DATA), Value::Number(1_048_571.0));
+    }
+
+    #[test]
+    fn errors_in_ranges() {
+        let cells = [("B1", "1"), ("B2", "=1/0"), ("B3", "1"), ("C1", "5"), ("C2", "6"), ("C3", "=NA()")];
+        assert_eq!(eval("=SUMIF(B1:B3,1,C1:C3)", &cells), Value::Error(ErrorKind::NA));
+        assert_eq!(eval("=SUMIF(B1:B3,1)", &cells), Value::Number(2.0));
+        assert_eq!(eval("=COUNTIF(B1:B3,\"#DIV/0!\")", &cells), Value::Number(1.0));
+    }
 }

@@ -77,11 +77,14 @@ impl Criterion {
     /// Does a cell value satisfy the criterion?
     pub fn matches(&self, v: &Value) -> bool {
         let ord: Option<Ordering> = match (&self.operand, v) {
-            (Operand::Empty, Value::Blank) => Some(Ordering::Equal),
-            (Operand::Empty, Value::Text(t)) if self.op == Op::Eq && t.is_empty() => Some(Ordering::Equal),
             (Operand::Empty, _) => {
-                // "=" matches only blanks; "<>" matches anything not blank.
-                return self.op == Op::Ne && !matches!(v, Value::Blank);
+                // "=" (or "") matches blanks and empty text; "<>" anything not blank; "<",
+                // "<=", ">", ">=" with nothing after them match nothing.
+                return match self.op {
+                    Op::Eq => matches!(v, Value::Blank) || matches!(v, Value::Text(t) if t.is_empty()),
+                    Op::Ne => !matches!(v, Value::Blank),
+                    _ => false,
+                };
             }
             (Operand::Number(n), Value::Number(x)) => Some(compare_numbers(*x, *n)),
             (Operand::Number(n), Value::Text(t)) if self.op == Op::Eq => {
@@ -185,5 +188,9 @@ mod tests {
         assert!(m("<>", Value::Number(0.0)));
         assert!(Criterion::new(&Value::Number(3.0)).matches(&Value::Number(3.0)));
         assert!(m("TRUE", Value::Bool(true)));
+        assert!(!m("<=", Value::Blank));
+        assert!(!m(">=", Value::Blank));
+        assert!(!m("<", Value::from("")));
+        assert!(m("=", Value::Blank));
     }
 }

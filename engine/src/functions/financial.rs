@@ -593,3 +593,664 @@ fn ddb_period(cost: f64, salvage: f64, life: f64, period: f64, factor: f64) -> f
     let dep = if after < salvage { before - salvage } else { before - after };
     dep.max(0.0)
 }
+
+// ── Securities ─────────────────────────────────────────────────────────────────────────────
+
+/// Coupon dates: an anchor date (maturity, or the first interest date) shifted by whole
+/// coupon periods of `12/frequency` months. When the anchor is the last day of its month,
+/// every coupon date is; otherwise the anchor's day is kept (clamped to the month's length).
+#[derive(Clone, Copy, Debug)]
+struct Schedule {
+    anchor: i64,
+    months: i64,
+    end_of_month: bool,
+}
+
+impl Schedule {
+    fn new(anchor: i64, frequency: u32) -> Schedule {
+        Schedule { anchor, months: 12 / i64::from(frequency), end_of_month: datetime::is_month_end(anchor) }
+    }
+
+    /// The coupon date `k` periods after the anchor (before it when `k` is negative).
+    fn date(&self, k: i64) -> Result<i64, ErrorKind> {
+        let months = k * self.months;
+        let d = if self.end_of_month {
+            datetime::end_of_month(self.anchor, months)
+        } else {
+            datetime::add_months(self.anchor, months)
+        };
+        d.ok_or(ErrorKind::Num)
+    }
+
+    /// The index of the last coupon date on or before `day`.
+    fn index_on_or_before(&self, day: i64) -> Result<i64, ErrorKind> {
+        let (ya, ma, _) = datetime::ymd_from_serial(self.anchor);
+        let (yd, md, _) = datetime::ymd_from_serial(day);
+        let diff = (yd * 12 + i64::from(md)) - (ya * 12 + i64::from(ma));
+        let mut k = diff.div_euclid(self.months) + 1;
+        while self.date(k)? > day {
+            k -= 1;
+        }
+        while self.date(k + 1)? <= day {
+            k += 1;
+        }
+        Ok(k)
+    }
+
+    /// The index of the last coupon date strictly before `day`.
+    fn index_before(&self, day: i64) -> Result<i64, ErrorKind> {
+        let k = self.index_on_or_before(day)?;
+        Ok(if self.date(k)? == day { k - 1 } else { k })
+    }
+}
+
+/// Length of a coupon period in days under `basis`: actual for actual/actual, else the
+/// nominal year over the frequency.
+fn period_length(basis: Basis, frequency: u32, start: i64, end: i64) -> f64 {
+    match basis {
+        Basis::ActualActual => (end - start) as f64,
+        Basis::Actual365 => 365.0 / f64::from(frequency),
+        _ => 360.0 / f64::from(frequency),
+    }
+}
+
+/// The coupon period around a settlement: previous and next coupon dates and the number of
+/// coupons left, for a security maturing on `maturity`.
+#[derive(Clone, Copy, Debug)]
+struct CouponPeriod {
+    pcd: i64,
+    ncd: i64,
+    count: i64,
+    frequency: u32,
+    basis: Basis,
+    settlement: i64,
+}
+
+impl CouponPeriod {
+    fn new(settlement: i64, maturity: i64, frequency: u32, basis: Basis) -> Result<CouponPeriod, ErrorKind> {
+        if settlement >= maturity {
+            return Err(ErrorKind::Num);
+        }
+        let schedule = Schedule::new(maturity, frequency);
+        let k = schedule.index_on_or_before(settlement)?;
+        Ok(CouponPeriod {
+            pcd: schedule.date(k)?,
+            ncd: schedule.date(k + 1)?,
+            count: -k,
+            frequency,
+            basis,
+            settlement,
+        })
+    }
+
+    /// `COUPDAYS`: days in the coupon period.
+    fn days(&self) -> f64 {
+        period_length(self.basis, self.frequency, self.pcd, self.ncd)
+    }
+
+    /// `COUPDAYBS`: days from the start of the period to settlement.
+    fn days_before(&self) -> f64 {
+        self.basis.days(self.pcd, self.settlement) as f64
+    }
+
+    /// `COUPDAYSNC`: days from settlement to the next coupon.
+    fn days_after(&self) -> f64 {
+        match self.basis {
+            Basis::Us30360 => self.days() - self.days_before(),
+            _ => self.basis.days(self.settlement, self.ncd) as f64,
+        }
+    }
+}
+
+/// The common arguments `(settlement, maturity, frequency, [basis])` of the coupon functions.
+fn coupon_args(a: &[Value]) -> Result<CouponPeriod, ErrorKind> {
+    let (settlement, maturity) = (atp_day(a, 0)?, atp_day(a, 1)?);
+    let frequency = frequency_arg(a, 2)?;
+    let basis = basis_arg(a, 3)?;
+    CouponPeriod::new(settlement, maturity, frequency, basis)
+}
+
+/// A whole-day date argument of an Analysis ToolPak function.
+fn atp_day(a: &[Value], i: usize) -> Result<i64, ErrorKind> {
+    atp_date(a, i).map(|d| d as i64)
+}
+
+/// `COUPDAYBS(settlement, maturity, frequency, [basis])`
+pub(super) fn coupdaybs(a: &[Value]) -> FnResult {
+    ok(coupon_args(a)?.days_before())
+}
+
+/// `COUPDAYS(settlement, maturity, frequency, [basis])`
+pub(super) fn coupdays(a: &[Value]) -> FnResult {
+    ok(coupon_args(a)?.days())
+}
+
+/// `COUPDAYSNC(settlement, maturity, frequency, [basis])`
+pub(super) fn coupdaysnc(a: &[Value]) -> FnResult {
+    ok(coupon_args(a)?.days_after())
+}
+
+/// `COUPNCD(settlement, maturity, frequency, [basis])`
+pub(super) fn coupncd(a: &[Value]) -> FnResult {
+    ok(coupon_args(a)?.ncd as f64)
+}
+
+/// `COUPPCD(settlement, maturity, frequency, [basis])`
+pub(super) fn couppcd(a: &[Value]) -> FnResult {
+    ok(coupon_args(a)?.pcd as f64)
+}
+
+/// `COUPNUM(settlement, maturity, frequency, [basis])`
+pub(super) fn coupnum(a: &[Value]) -> FnResult {
+    ok(coupon_args(a)?.count as f64)
+}
+
+/// The price per 100 of face value of a bond paying `rate` for a yield `yld`.
+fn bond_price(c: &CouponPeriod, rate: f64, yld: f64, redemption: f64) -> f64 {
+    let f = f64::from(c.frequency);
+    // Excel measures the time to the next coupon as the period less the accrued days (not
+    // the actual days COUPDAYSNC counts on bases 2 and 3).
+    let (e, a) = (c.days(), c.days_before());
+    let dsc = e - a;
+    let coupon = 100.0 * rate / f;
+    if c.count == 1 {
+        return (redemption + coupon) / (1.0 + dsc / e * yld / f) - coupon * a / e;
+    }
+    let n = c.count as f64;
+    let base = 1.0 + yld / f;
+    let mut price = redemption / base.powf(n - 1.0 + dsc / e);
+    for k in 1..=c.count {
+        price += coupon / base.powf(k as f64 - 1.0 + dsc / e);
+    }
+    price - coupon * a / e
+}
+
+/// `PRICE(settlement, maturity, rate, yld, redemption, frequency, [basis])`
+pub(super) fn price(a: &[Value]) -> FnResult {
+    let (settlement, maturity) = (atp_day(a, 0)?, atp_day(a, 1)?);
+    let (rate, yld, redemption) = (atp(a, 2)?, atp(a, 3)?, atp(a, 4)?);
+    let frequency = frequency_arg(a, 5)?;
+    let basis = basis_arg(a, 6)?;
+    if rate < 0.0 || yld < 0.0 || redemption <= 0.0 {
+        return Err(ErrorKind::Num);
+    }
+    let c = CouponPeriod::new(settlement, maturity, frequency, basis)?;
+    ok(bond_price(&c, rate, yld, redemption))
+}
+
+/// Solves `f(y) = target` for a decreasing function by Newton's method with a numerical
+/// derivative, falling back to bisection when a step leaves the bracket.
+fn solve_decreasing(f: impl Fn(f64) -> f64, target: f64, guess: f64) -> Result<f64, ErrorKind> {
+    // Bracket the root: f decreases, so look for lo with f(lo) ≥ target ≥ f(hi).
+    let (mut lo, mut hi) = (-0.999_999, guess.max(0.1));
+    let mut grow = 0;
+    while f(hi) > target {
+        hi = hi * 2.0 + 1.0;
+        grow += 1;
+        if grow > 100 {
+            return Err(ErrorKind::Num);
+        }
+    }
+    if f(lo) < target {
+        return Err(ErrorKind::Num);
+    }
+    let mut y = guess.clamp(lo, hi);
+    for _ in 0..200 {
+        let v = f(y) - target;
+        if v.abs() < 1e-12 * target.abs().max(1.0) {
+            return Ok(y);
+        }
+        if v > 0.0 {
+            lo = y;
+        } else {
+            hi = y;
+        }
+        let h = 1e-7 * y.abs().max(1e-4);
+        let d = (f(y + h) - f(y - h)) / (2.0 * h);
+        let mut next = y - v / d;
+        if !next.is_finite() || next <= lo || next >= hi {
+            next = (lo + hi) / 2.0;
+        }
+        if (next - y).abs() < 1e-15 * y.abs().max(1.0) {
+            return Ok(next);
+        }
+        y = next;
+    }
+    Ok(y)
+}
+
+/// `YIELD(settlement, maturity, rate, pr, redemption, frequency, [basis])`
+pub(super) fn yield_(a: &[Value]) -> FnResult {
+    let (settlement, maturity) = (atp_day(a, 0)?, atp_day(a, 1)?);
+    let (rate, pr, redemption) = (atp(a, 2)?, atp(a, 3)?, atp(a, 4)?);
+    let frequency = frequency_arg(a, 5)?;
+    let basis = basis_arg(a, 6)?;
+    if rate < 0.0 || pr <= 0.0 || redemption <= 0.0 {
+        return Err(ErrorKind::Num);
+    }
+    let c = CouponPeriod::new(settlement, maturity, frequency, basis)?;
+    if c.count == 1 {
+        let f = f64::from(frequency);
+        let (e, a_days) = (c.days(), c.days_before());
+        let dsr = e - a_days;
+        let paid = pr / 100.0 + a_days / e * rate / f;
+        return ok((redemption / 100.0 + rate / f - paid) / paid * f * e / dsr);
+    }
+    ok(solve_decreasing(|y| bond_price(&c, rate, y, redemption), pr, 0.1)?)
+}
+
+/// `YEARFRAC`-style fraction of a year between two days under `basis`.
+fn year_fraction(start: i64, end: i64, basis: Basis) -> f64 {
+    datetime::yearfrac(start, end, basis)
+}
+
+/// The common `(settlement, maturity)` of the discounted securities: `#NUM!` unless
+/// settlement is before maturity.
+fn term(a: &[Value]) -> Result<(i64, i64), ErrorKind> {
+    let (settlement, maturity) = (atp_day(a, 0)?, atp_day(a, 1)?);
+    if settlement >= maturity {
+        return Err(ErrorKind::Num);
+    }
+    Ok((settlement, maturity))
+}
+
+/// `DISC(settlement, maturity, pr, redemption, [basis])`
+pub(super) fn disc(a: &[Value]) -> FnResult {
+    let (s, m) = term(a)?;
+    let (pr, redemption) = (atp(a, 2)?, atp(a, 3)?);
+    let basis = basis_arg(a, 4)?;
+    if pr <= 0.0 || redemption <= 0.0 {
+        return Err(ErrorKind::Num);
+    }
+    ok((redemption - pr) / redemption / year_fraction(s, m, basis))
+}
+
+/// `INTRATE(settlement, maturity, investment, redemption, [basis])`
+pub(super) fn intrate(a: &[Value]) -> FnResult {
+    let (s, m) = term(a)?;
+    let (investment, redemption) = (atp(a, 2)?, atp(a, 3)?);
+    let basis = basis_arg(a, 4)?;
+    if investment <= 0.0 || redemption <= 0.0 {
+        return Err(ErrorKind::Num);
+    }
+    ok((redemption - investment) / investment / year_fraction(s, m, basis))
+}
+
+/// `RECEIVED(settlement, maturity, investment, discount, [basis])`
+pub(super) fn received(a: &[Value]) -> FnResult {
+    let (s, m) = term(a)?;
+    let (investment, discount) = (atp(a, 2)?, atp(a, 3)?);
+    let basis = basis_arg(a, 4)?;
+    if investment <= 0.0 || discount <= 0.0 {
+        return Err(ErrorKind::Num);
+    }
+    let d = 1.0 - discount * year_fraction(s, m, basis);
+    if d <= 0.0 {
+        return Err(ErrorKind::Num);
+    }
+    ok(investment / d)
+}
+
+/// `PRICEDISC(settlement, maturity, discount, redemption, [basis])`
+pub(super) fn pricedisc(a: &[Value]) -> FnResult {
+    let (s, m) = term(a)?;
+    let (discount, redemption) = (atp(a, 2)?, atp(a, 3)?);
+    let basis = basis_arg(a, 4)?;
+    if discount <= 0.0 || redemption <= 0.0 {
+        return Err(ErrorKind::Num);
+    }
+    ok(redemption * (1.0 - discount * year_fraction(s, m, basis)))
+}
+
+/// `YIELDDISC(settlement, maturity, pr, redemption, [basis])`
+pub(super) fn yielddisc(a: &[Value]) -> FnResult {
+    let (s, m) = term(a)?;
+    let (pr, redemption) = (atp(a, 2)?, atp(a, 3)?);
+    let basis = basis_arg(a, 4)?;
+    if pr <= 0.0 || redemption <= 0.0 {
+        return Err(ErrorKind::Num);
+    }
+    ok((redemption / pr - 1.0) / year_fraction(s, m, basis))
+}
+
+/// The arguments `(settlement, maturity, issue, rate, x, [basis])` of `PRICEMAT`/`YIELDMAT`
+/// as (years issue→maturity, issue→settlement, settlement→maturity, rate, x).
+fn at_maturity_args(a: &[Value]) -> Result<(f64, f64, f64, f64, f64), ErrorKind> {
+    let (s, m) = term(a)?;
+    let issue = atp_day(a, 2)?;
+    let (rate, x) = (atp(a, 3)?, atp(a, 4)?);
+    let basis = basis_arg(a, 5)?;
+    if rate < 0.0 || x < 0.0 || issue >= s {
+        return Err(ErrorKind::Num);
+    }
+    let (dim, ais, dsm) = match basis {
+        // Actual/actual measures the three spans in days over the year of the issue.
+        Basis::ActualActual => {
+            let year = datetime::yearfrac(issue, issue + 365, Basis::ActualActual);
+            let year_days = 365.0 / year;
+            ((m - issue) as f64 / year_days, (s - issue) as f64 / year_days, (m - s) as f64 / year_days)
+        }
+        _ => (year_fraction(issue, m, basis), year_fraction(issue, s, basis), year_fraction(s, m, basis)),
+    };
+    Ok((dim, ais, dsm, rate, x))
+}
+
+/// `PRICEMAT(settlement, maturity, issue, rate, yld, [basis])`
+pub(super) fn pricemat(a: &[Value]) -> FnResult {
+    let (dim, ais, dsm, rate, yld) = at_maturity_args(a)?;
+    ok((100.0 + dim * rate * 100.0) / (1.0 + dsm * yld) - ais * rate * 100.0)
+}
+
+/// `YIELDMAT(settlement, maturity, issue, rate, pr, [basis])`
+pub(super) fn yieldmat(a: &[Value]) -> FnResult {
+    let (dim, ais, dsm, rate, pr) = at_maturity_args(a)?;
+    if pr <= 0.0 {
+        return Err(ErrorKind::Num);
+    }
+    let paid = pr / 100.0 + ais * rate;
+    ok(((1.0 + dim * rate) - paid) / paid / dsm)
+}
+
+/// `ACCRINTM(issue, settlement, rate, [par], [basis])`
+pub(super) fn accrintm(a: &[Value]) -> FnResult {
+    let (issue, settlement) = (atp_day(a, 0)?, atp_day(a, 1)?);
+    let rate = atp(a, 2)?;
+    let par = atp_or(a, 3, 1000.0)?;
+    let basis = basis_arg(a, 4)?;
+    if issue >= settlement || rate <= 0.0 || par <= 0.0 {
+        return Err(ErrorKind::Num);
+    }
+    ok(par * rate * year_fraction(issue, settlement, basis))
+}
+
+/// `ACCRINT(issue, first_interest, settlement, rate, par, frequency, [basis], [calc_method])`.
+///
+/// Interest accrues per coupon period of the schedule through `first_interest`, each period
+/// paying `par·rate/frequency`. As Excel does, the accrual is measured from the coupon date
+/// before `first_interest` (the reference): a first partial period from `issue` counts its
+/// share of its own period, whole periods count one each, and the span from the reference to
+/// settlement counts its days over the length of the first interest period. With
+/// `calc_method` TRUE (the default) the reference moves to the last coupon date before a
+/// settlement after `first_interest`; with FALSE the whole periods are left out.
+pub(super) fn accrint(a: &[Value]) -> FnResult {
+    let (issue, first, settlement) = (atp_day(a, 0)?, atp_day(a, 1)?, atp_day(a, 2)?);
+    let rate = atp(a, 3)?;
+    let par = atp_or(a, 4, 1000.0)?;
+    let frequency = frequency_arg(a, 5)?;
+    let basis = basis_arg(a, 6)?;
+    let from_issue = match a.get(7) {
+        None | Some(Value::Blank) => true,
+        Some(v) => v.to_bool()?,
+    };
+    if issue >= settlement || rate <= 0.0 || par <= 0.0 {
+        return Err(ErrorKind::Num);
+    }
+    let schedule = Schedule::new(first, frequency);
+    let days = |x: i64, y: i64| basis.days(x, y) as f64;
+    let length = |k: i64| -> Result<f64, ErrorKind> {
+        Ok(period_length(basis, frequency, schedule.date(k)?, schedule.date(k + 1)?))
+    };
+    // Index of the reference coupon date (-1 is the date before first_interest).
+    let reference = if from_issue { schedule.index_before(settlement)?.max(-1) } else { -1 };
+    let ref_date = schedule.date(reference)?;
+    // First coupon date on or after the issue.
+    let on_or_after_issue = {
+        let k = schedule.index_on_or_before(issue)?;
+        if schedule.date(k)? == issue { k } else { k + 1 }
+    };
+    let (partial, whole) = if on_or_after_issue > reference {
+        // Issued after the reference date: the span issue→reference counts negatively.
+        (-days(ref_date, issue) / length(reference)?, 0.0)
+    } else {
+        let boundary = schedule.date(on_or_after_issue)?;
+        let partial = if boundary > issue { days(issue, boundary) / length(on_or_after_issue - 1)? } else { 0.0 };
+        (partial, (reference - on_or_after_issue) as f64)
+    };
+    let tail = days(ref_date, settlement) / length(-1)?;
+    let periods = partial + if from_issue { whole } else { 0.0 } + tail;
+    ok(par * rate / f64::from(frequency) * periods)
+}
+
+// ── Treasury bills ─────────────────────────────────────────────────────────────────────────
+
+/// Days from settlement to maturity of a treasury bill: `#NUM!` unless maturity is after
+/// settlement and at most one year later.
+fn tbill_days(a: &[Value]) -> Result<f64, ErrorKind> {
+    let (s, m) = term(a)?;
+    let one_year = datetime::add_months(s, 12).ok_or(ErrorKind::Num)?;
+    if m > one_year {
+        return Err(ErrorKind::Num);
+    }
+    Ok((m - s) as f64)
+}
+
+/// `TBILLPRICE(settlement, maturity, discount)`
+pub(super) fn tbillprice(a: &[Value]) -> FnResult {
+    let dsm = tbill_days(a)?;
+    let discount = atp(a, 2)?;
+    let price = 100.0 * (1.0 - discount * dsm / 360.0);
+    if discount <= 0.0 || price <= 0.0 {
+        return Err(ErrorKind::Num);
+    }
+    ok(price)
+}
+
+/// `TBILLYIELD(settlement, maturity, pr)`
+pub(super) fn tbillyield(a: &[Value]) -> FnResult {
+    let dsm = tbill_days(a)?;
+    let pr = atp(a, 2)?;
+    if pr <= 0.0 {
+        return Err(ErrorKind::Num);
+    }
+    ok((100.0 - pr) / pr * 360.0 / dsm)
+}
+
+/// `TBILLEQ(settlement, maturity, discount)`: the bond-equivalent yield; beyond half a year
+/// it accounts for the coupon a bond would pay at six months.
+pub(super) fn tbilleq(a: &[Value]) -> FnResult {
+    let dsm = tbill_days(a)?;
+    let discount = atp(a, 2)?;
+    let price = 100.0 * (1.0 - discount * dsm / 360.0);
+    if discount <= 0.0 || price <= 0.0 {
+        return Err(ErrorKind::Num);
+    }
+    if dsm <= 182.0 {
+        return ok(365.0 * discount / (360.0 - discount * dsm));
+    }
+    let year = if dsm > 365.0 { 366.0 } else { 365.0 };
+    let t = dsm / year;
+    let root = (t * t - (2.0 * t - 1.0) * (1.0 - 100.0 / price)).sqrt();
+    ok((-t + root) / (t - 0.5))
+}
+
+// ── Fractional dollar prices ───────────────────────────────────────────────────────────────
+
+/// The power of ten just at or above `fraction` (1 for 1, 10 for 2…10, 100 for 11…100).
+fn decimal_scale(fraction: f64) -> f64 {
+    let mut scale = 1.0;
+    while scale < fraction {
+        scale *= 10.0;
+    }
+    scale
+}
+
+fn dollar_args(a: &[Value]) -> Result<(f64, f64), ErrorKind> {
+    let (x, fraction) = (atp(a, 0)?, atp(a, 1)?.trunc());
+    if fraction < 0.0 {
+        return Err(ErrorKind::Num);
+    }
+    if fraction == 0.0 {
+        return Err(ErrorKind::Div0);
+    }
+    Ok((x, fraction))
+}
+
+/// `DOLLARDE(fractional_dollar, fraction)`
+pub(super) fn dollarde(a: &[Value]) -> FnResult {
+    let (x, fraction) = dollar_args(a)?;
+    let whole = x.trunc();
+    ok(whole + (x - whole) * decimal_scale(fraction) / fraction)
+}
+
+/// `DOLLARFR(decimal_dollar, fraction)`
+pub(super) fn dollarfr(a: &[Value]) -> FnResult {
+    let (x, fraction) = dollar_args(a)?;
+    let whole = x.trunc();
+    ok(whole + (x - whole) * fraction / decimal_scale(fraction))
+}
+
+// ── Odd first and last periods ─────────────────────────────────────────────────────────────
+
+/// The arguments shared by the odd-period functions after the dates: `rate`, the yield or
+/// price, `redemption`, `frequency`, `[basis]` starting at argument `i`.
+fn odd_tail(a: &[Value], i: usize) -> Result<(f64, f64, f64, u32, Basis), ErrorKind> {
+    let (rate, x, redemption) = (atp(a, i)?, atp(a, i + 1)?, atp(a, i + 2)?);
+    let frequency = frequency_arg(a, i + 3)?;
+    let basis = basis_arg(a, i + 4)?;
+    Ok((rate, x, redemption, frequency, basis))
+}
+
+/// A bond whose first coupon period is odd (`ODDFPRICE`, `ODDFYIELD`).
+#[derive(Clone, Copy, Debug)]
+struct OddFirst {
+    settlement: i64,
+    maturity: i64,
+    issue: i64,
+    first_coupon: i64,
+    rate: f64,
+    redemption: f64,
+    frequency: u32,
+    basis: Basis,
+}
+
+impl OddFirst {
+    fn new(a: &[Value]) -> Result<(OddFirst, f64), ErrorKind> {
+        let (settlement, maturity, issue, first_coupon) = (atp_day(a, 0)?, atp_day(a, 1)?, atp_day(a, 2)?, atp_day(a, 3)?);
+        let (rate, x, redemption, frequency, basis) = odd_tail(a, 4)?;
+        if !(issue < settlement && settlement < first_coupon && first_coupon < maturity) {
+            return Err(ErrorKind::Num);
+        }
+        if rate < 0.0 || x < 0.0 || redemption <= 0.0 {
+            return Err(ErrorKind::Num);
+        }
+        Ok((OddFirst { settlement, maturity, issue, first_coupon, rate, redemption, frequency, basis }, x))
+    }
+
+    fn price(&self, yld: f64) -> Result<f64, ErrorKind> {
+        let f = f64::from(self.frequency);
+        let coupon = 100.0 * self.rate / f;
+        let base = 1.0 + yld / f;
+        let days = |x: i64, y: i64| self.basis.days(x, y) as f64;
+        let quasi = Schedule::new(self.first_coupon, self.frequency);
+        // Regular coupons after the first one.
+        let after_first = CouponPeriod::new(self.first_coupon, self.maturity, self.frequency, self.basis)?.count;
+        let before_first = quasi.date(-1)?;
+        if self.issue >= before_first {
+            // Short (or regular) first period.
+            let e = period_length(self.basis, self.frequency, before_first, self.first_coupon);
+            let (a, dsc, dfc) =
+                (days(self.issue, self.settlement), days(self.settlement, self.first_coupon), days(self.issue, self.first_coupon));
+            let n = (after_first + 1) as f64;
+            let mut p = self.redemption / base.powf(n - 1.0 + dsc / e);
+            p += coupon * dfc / e / base.powf(dsc / e);
+            for k in 2..=after_first + 1 {
+                p += coupon / base.powf(k as f64 - 1.0 + dsc / e);
+            }
+            return Ok(p - coupon * a / e);
+        }
+        // Long first period: split into quasi-coupon periods counted back from the first coupon.
+        let first_index = quasi.index_on_or_before(self.issue)?;
+        let (mut dc, mut accrued) = (0.0, 0.0);
+        for k in first_index..0 {
+            let (start, end) = (quasi.date(k)?, quasi.date(k + 1)?);
+            let nl = period_length(self.basis, self.frequency, start, end);
+            let from = start.max(self.issue);
+            // A whole quasi-coupon period counts as one (not its days over the nominal length).
+            dc += if from == start { 1.0 } else { days(from, end) / nl };
+            if self.settlement > from {
+                let to = self.settlement.min(end);
+                accrued += if from == start && to == end { 1.0 } else { days(from, to) / nl };
+            }
+        }
+        let k = quasi.index_on_or_before(self.settlement)?;
+        let (s0, s1) = (quasi.date(k)?, quasi.date(k + 1)?);
+        let e = period_length(self.basis, self.frequency, s0, s1);
+        let dsc = days(self.settlement, s1);
+        let nq = (-(k + 1)) as f64;
+        let n = after_first as f64;
+        let mut p = self.redemption / base.powf(n + nq + dsc / e);
+        p += coupon * dc / base.powf(nq + dsc / e);
+        for j in 1..=after_first {
+            p += coupon / base.powf(j as f64 + nq + dsc / e);
+        }
+        Ok(p - coupon * accrued)
+    }
+}
+
+/// `ODDFPRICE(settlement, maturity, issue, first_coupon, rate, yld, redemption, frequency, [basis])`
+pub(super) fn oddfprice(a: &[Value]) -> FnResult {
+    let (bond, yld) = OddFirst::new(a)?;
+    ok(bond.price(yld)?)
+}
+
+/// `ODDFYIELD(settlement, maturity, issue, first_coupon, rate, pr, redemption, frequency, [basis])`
+pub(super) fn oddfyield(a: &[Value]) -> FnResult {
+    let (bond, pr) = OddFirst::new(a)?;
+    if pr <= 0.0 {
+        return Err(ErrorKind::Num);
+    }
+    bond.price(0.1)?;
+    ok(solve_decreasing(|y| bond.price(y).unwrap_or(f64::NAN), pr, 0.1)?)
+}
+
+/// The sums over the quasi-coupon periods of an odd last period (`ODDLPRICE`, `ODDLYIELD`):
+/// (Σ DCᵢ/NLᵢ, Σ Aᵢ/NLᵢ, Σ DSCᵢ/NLᵢ), with the rate, the yield or price, the redemption and the
+/// frequency.
+fn odd_last(a: &[Value]) -> Result<((f64, f64, f64), f64, f64, f64, f64), ErrorKind> {
+    let (settlement, maturity, last) = (atp_day(a, 0)?, atp_day(a, 1)?, atp_day(a, 2)?);
+    let (rate, x, redemption, frequency, basis) = odd_tail(a, 3)?;
+    if !(last < settlement && settlement < maturity) || rate < 0.0 || x < 0.0 || redemption <= 0.0 {
+        return Err(ErrorKind::Num);
+    }
+    let quasi = Schedule::new(last, frequency);
+    let days = |x: i64, y: i64| basis.days(x, y) as f64;
+    let (mut dc, mut accrued, mut to_come) = (0.0, 0.0, 0.0);
+    let mut k = 0;
+    loop {
+        let (start, end) = (quasi.date(k)?, quasi.date(k + 1)?);
+        if start >= maturity {
+            break;
+        }
+        let nl = period_length(basis, frequency, start, end);
+        let stop = end.min(maturity);
+        // A whole quasi-coupon period counts as one (not its days over the nominal length).
+        let share = |x: i64, y: i64| if x == start && y == end { 1.0 } else { days(x, y) / nl };
+        dc += share(start, stop);
+        if settlement > start {
+            accrued += share(start, settlement.min(stop));
+        }
+        if settlement < stop {
+            to_come += share(settlement.max(start), stop);
+        }
+        k += 1;
+    }
+    Ok(((dc, accrued, to_come), rate, x, redemption, f64::from(frequency)))
+}
+
+/// `ODDLPRICE(settlement, maturity, last_interest, rate, yld, redemption, frequency, [basis])`
+pub(super) fn oddlprice(a: &[Value]) -> FnResult {
+    let ((dc, accrued, to_come), rate, yld, redemption, f) = odd_last(a)?;
+    let coupon = 100.0 * rate / f;
+    ok((redemption + dc * coupon) / (1.0 + to_come * yld / f) - accrued * coupon)
+}
+
+/// `ODDLYIELD(settlement, maturity, last_interest, rate, pr, redemption, frequency, [basis])`
+pub(super) fn oddlyield(a: &[Value]) -> FnResult {
+    let ((dc, accrued, to_come), rate, pr, redemption, f) = odd_last(a)?;
+    if pr <= 0.0 {
+        return Err(ErrorKind::Num);
+    }
+    let coupon = 100.0 * rate / f;
+    let paid = pr + accrued * coupon;
+    ok((redemption + dc * coupon - paid) / paid * f / to_come)
+}

@@ -27,6 +27,47 @@ enum Rounding {
 /// Rounds `x` to `digits` decimal places (negative: to the left of the point) working on the
 /// 15-significant-digit decimal value of `x`, as Excel does (`ROUND(2.675,2)` is 2.68).
 fn round_decimal(x: f64, digits: f64, mode: Rounding) -> f64 {
+    round_fast(x, digits, mode).unwrap_or_else(|| round_exact(x, digits, mode))
+}
+
+/// Powers of ten that are exact in `f64`.
+const POW10: [f64; 16] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/// [`round_decimal`] in floating point, for the common case where the digits dropped are
+/// clearly away from the rounding boundary: the result is then the same as the decimal
+/// computation (`m / 10^d` with `m` and `10^d` exact is correctly rounded, like parsing
+/// `"me-d"`). `None` when the decimal computation is needed.
+fn round_fast(x: f64, digits: f64, mode: Rounding) -> Option<f64> {
+    let d = digits.trunc();
+    if !(0.0..=15.0).contains(&d) || !x.is_finite() {
+        return None;
+    }
+    let p = POW10[d as usize];
+    let y = x.abs() * p;
+    if y >= 1e15 {
+        return None;
+    }
+    let whole = y.floor();
+    let frac = y - whole;
+    // Distance within which the 15-digit decimal value of x may fall on the other side.
+    let tol = y * 1e-14 + 1e-300;
+    let m = if frac == 0.0 {
+        whole
+    } else {
+        match mode {
+            Rounding::HalfAway if (frac - 0.5).abs() <= tol => return None,
+            Rounding::HalfAway => whole + f64::from(u8::from(frac > 0.5)),
+            _ if frac <= tol || 1.0 - frac <= tol => return None,
+            Rounding::Down => whole,
+            Rounding::Up => whole + 1.0,
+        }
+    };
+    let r = m / p;
+    Some(if x < 0.0 { -r } else { r })
+}
+
+/// [`round_decimal`] on the decimal digits of `x`.
+fn round_exact(x: f64, digits: f64, mode: Rounding) -> f64 {
     if x == 0.0 || !x.is_finite() {
         return x;
     }
@@ -153,7 +194,6 @@ pub(super) fn product(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
     }
     Ok(xs.iter().product::<f64>().into())
 }
-
 
 /// `SUMSQ(number1, …)`
 pub(super) fn sumsq(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
@@ -701,9 +741,7 @@ pub(super) fn multinomial(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
 /// Integers of `GCD`/`LCM`: truncated; negatives and numbers of 2^53 or more are `#NUM!`.
 fn integer_args(ev: &mut Evaluator<'_>, a: &[Expr]) -> Result<Vec<f64>, ErrorKind> {
     let xs = atp_numbers(ev, a)?;
-    xs.into_iter()
-        .map(|x| if !(0.0..TWO_53).contains(&x) { Err(ErrorKind::Num) } else { Ok(x.trunc()) })
-        .collect()
+    xs.into_iter().map(|x| if !(0.0..TWO_53).contains(&x) { Err(ErrorKind::Num) } else { Ok(x.trunc()) }).collect()
 }
 
 /// 2^53: integers above it are not exact.
@@ -973,11 +1011,12 @@ const ROMAN_PAIRS: [&[(u32, &str)]; 5] = [
 ];
 
 fn to_roman(mut n: u32, form: usize) -> String {
-    let mut table: Vec<(u32, &str)> = vec![(1000, "M"), (500, "D"), (100, "C"), (50, "L"), (10, "X"), (5, "V"), (1, "I")];
+    let mut table: Vec<(u32, &str)> =
+        vec![(1000, "M"), (500, "D"), (100, "C"), (50, "L"), (10, "X"), (5, "V"), (1, "I")];
     for pairs in &ROMAN_PAIRS[..=form] {
         table.extend_from_slice(pairs);
     }
-    table.sort_by(|a, b| b.0.cmp(&a.0));
+    table.sort_by_key(|&(v, _)| std::cmp::Reverse(v));
     let mut s = String::new();
     for (v, sym) in table {
         while n >= v {
@@ -1043,7 +1082,9 @@ pub(super) fn base(a: &[Value]) -> FnResult {
     let n = args::num(a, 0)?.trunc();
     let radix = args::num(a, 1)?.trunc();
     let min_len = args::num_or(a, 2, 0.0)?.trunc();
-    if !(0.0..9_007_199_254_740_992.0).contains(&n) || !(2.0..=36.0).contains(&radix) || !(0.0..=255.0).contains(&min_len)
+    if !(0.0..9_007_199_254_740_992.0).contains(&n)
+        || !(2.0..=36.0).contains(&radix)
+        || !(0.0..=255.0).contains(&min_len)
     {
         return Err(ErrorKind::Num);
     }
@@ -1283,11 +1324,7 @@ fn aggregate_values(func: u32, values: Vec<(Source, Value)>, skip_errors: bool, 
             (_, Value::Error(_)) if skip_errors || func == 2 => {}
             (_, Value::Error(e)) => return Err(e),
             (Source::Direct, v) if func != 2 => xs.push(v.to_number()?),
-            (Source::Direct, v) => {
-                if v.to_number().is_ok() {
-                    xs.push(0.0);
-                }
-            }
+            (Source::Direct, v) if v.to_number().is_ok() => xs.push(0.0),
             _ => {}
         }
     }
@@ -1370,14 +1407,43 @@ mod tests {
     }
 
     #[test]
+    fn fast_rounding_agrees_with_decimal_rounding() {
+        // A small linear congruential generator: values of every magnitude and many that sit
+        // on or near rounding boundaries.
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = || {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            state >> 11
+        };
+        let mut checked = 0;
+        for i in 0..200_000u64 {
+            let r = next();
+            let x = match i % 4 {
+                0 => (r % 1_000_000) as f64 / 1000.0,
+                1 => (r % 100_000) as f64 / 200.0 - 100.0,
+                2 => f64::from_bits(0x3F00_0000_0000_0000 + (r % 0x0100_0000_0000_0000)),
+                _ => (r % 10_000_000) as f64 * 1e-7 * 3.0,
+            };
+            let d = (next() % 8) as f64;
+            for mode in [Rounding::HalfAway, Rounding::Up, Rounding::Down] {
+                if let Some(fast) = round_fast(x, d, mode) {
+                    assert_eq!(fast, round_exact(x, d, mode), "{x} {d} {mode:?}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 300_000);
+    }
+
+    #[test]
     fn round_works_on_decimal_values() {
         assert_eq!(round_decimal(2.675, 2.0, Rounding::HalfAway), 2.68);
         assert_eq!(round_decimal(-2.5, 0.0, Rounding::HalfAway), -3.0);
         assert_eq!(round_decimal(1234.5, -2.0, Rounding::HalfAway), 1200.0);
         assert_eq!(round_decimal(1.005, 2.0, Rounding::HalfAway), 1.01);
         assert_eq!(round_decimal(0.4, -1.0, Rounding::HalfAway), 0.0);
-        assert_eq!(round_decimal(3.14159, 3.0, Rounding::Up), 3.142);
-        assert_eq!(round_decimal(-3.14159, 1.0, Rounding::Up), -3.2);
+        assert_eq!(round_decimal(1.23456, 3.0, Rounding::Up), 1.235);
+        assert_eq!(round_decimal(-1.23456, 1.0, Rounding::Up), -1.3);
         assert_eq!(round_decimal(3.99, 0.0, Rounding::Down), 3.0);
         assert_eq!(round_decimal(0.4, -1.0, Rounding::Up), 10.0);
         assert_eq!(round_decimal(5.0, -1.0, Rounding::HalfAway), 10.0);
@@ -1492,14 +1558,8 @@ mod tests {
 
     #[test]
     fn subtotal_skips_nested_subtotals() {
-        let cells = [
-            ("B1", "1"),
-            ("B2", "2"),
-            ("B3", "=SUBTOTAL(9,B1:B2)"),
-            ("B4", "10"),
-            ("B5", "x"),
-            ("B6", "=SUM(B1:B2)"),
-        ];
+        let cells =
+            [("B1", "1"), ("B2", "2"), ("B3", "=SUBTOTAL(9,B1:B2)"), ("B4", "10"), ("B5", "x"), ("B6", "=SUM(B1:B2)")];
         assert_eq!(eval("=SUBTOTAL(9,B1:B6)", &cells), Value::Number(16.0));
         assert_eq!(eval("=SUBTOTAL(109,B1:B6)", &cells), Value::Number(16.0));
         assert_eq!(eval("=SUBTOTAL(2,B1:B6)", &cells), Value::Number(4.0));

@@ -14,7 +14,7 @@ mod parts;
 use std::io::Cursor;
 use std::path::Path;
 
-use calamine::{CellErrorType, DataRef, Reader, Xlsx};
+use calamine::{CellErrorType, DataRef, Reader, Xlsx, XlsxFormulaMetadata, expand_shared_formula};
 
 use crate::address::{Area, SheetId};
 use crate::value::{ErrorKind, Value};
@@ -164,8 +164,14 @@ pub fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<Workbook, ImportError
         let mut reader = xlsx
             .worksheet_cells_reader(&entry.name)
             .map_err(|e| ImportError::Read(format!("sheet '{}': {e}", entry.name)))?;
-        while let Some(cell) =
-            reader.next_cell_with_formula().map_err(|e| ImportError::Read(format!("sheet '{}': {e}", entry.name)))?
+        // Shared formulas by index: the cell that carries the text and the text. Derived cells
+        // shift the text by their offset from that cell (calamine's own expansion measures the
+        // offset from the top-left of the `ref` range, which is wrong when the formula text
+        // sits in another cell of the range).
+        let mut shared: std::collections::HashMap<usize, ((u32, u32), String)> = std::collections::HashMap::new();
+        while let Some(cell) = reader
+            .next_cell_with_formula_metadata()
+            .map_err(|e| ImportError::Read(format!("sheet '{}': {e}", entry.name)))?
         {
             cells += 1;
             if cells > limits.max_cells {
@@ -173,7 +179,23 @@ pub fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<Workbook, ImportError
             }
             let (row, col) = cell.pos;
             let value = convert(&cell.value);
-            match cell.formula.filter(|f| !f.is_empty()) {
+            let formula = match cell.formula {
+                None => None,
+                Some(XlsxFormulaMetadata::Normal { formula }) => Some(formula),
+                Some(XlsxFormulaMetadata::Shared { shared_index, formula, .. }) => {
+                    shared.insert(shared_index, (cell.pos, formula.clone()));
+                    Some(formula)
+                }
+                Some(XlsxFormulaMetadata::SharedDerived { shared_index }) => match shared.get(&shared_index) {
+                    Some((anchor, text)) => Some(
+                        expand_shared_formula(text, *anchor, cell.pos)
+                            .map_err(|e| ImportError::Read(format!("sheet '{}': {e}", entry.name)))?,
+                    ),
+                    None => None,
+                },
+                Some(_) => None,
+            };
+            match formula.filter(|f| !f.is_empty()) {
                 Some(text) => match arrays.get(&(row, col)) {
                     Some(&(t, l, b, r)) => {
                         builder.array_formula(Area::new(sheet, t, l, b, r), &text, value);
