@@ -23,6 +23,7 @@ pub mod parse;
 pub mod recalc;
 pub mod rng;
 pub mod special;
+pub mod stats;
 pub mod value;
 pub mod workbook;
 pub mod xlsx_writer;

@@ -1,0 +1,260 @@
+//! Statistics of simulated samples: moments, exact percentiles (Excel's `PERCENTILE.INC`),
+//! histograms, rank correlation and contribution to variance.
+//!
+//! Everything here takes plain slices of `f64` (the finite samples of one output; error
+//! iterations are counted separately by the caller) and is deterministic: the same samples in
+//! the same order give bit-identical results.
+
+use std::cmp::Ordering;
+
+/// Mean, dispersion and shape of a sample.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Moments {
+    /// Number of samples.
+    pub count: u64,
+    /// Arithmetic mean.
+    pub mean: f64,
+    /// Sample standard deviation (n − 1 denominator, Excel's `STDEV.S`).
+    pub std: f64,
+    /// Smallest sample.
+    pub min: f64,
+    /// Largest sample.
+    pub max: f64,
+    /// Sample skewness (Excel's `SKEW`); 0 when fewer than 3 samples or no spread.
+    pub skewness: f64,
+    /// Sample excess kurtosis (Excel's `KURT`); 0 when fewer than 4 samples or no spread.
+    pub kurtosis: f64,
+    /// Standard error of the mean, `std / √n`.
+    pub std_error: f64,
+    /// 95% confidence interval of the mean (normal approximation, ±1.959963984540054 SE).
+    pub mean_ci95: [f64; 2],
+}
+
+/// Two-sided 97.5% quantile of the standard normal distribution.
+const Z_975: f64 = 1.959_963_984_540_054;
+
+/// Neumaier-compensated sum: accurate and independent of batch boundaries.
+pub fn sum(xs: &[f64]) -> f64 {
+    let mut s = 0.0f64;
+    let mut c = 0.0f64;
+    for &x in xs {
+        let t = s + x;
+        if s.abs() >= x.abs() {
+            c += (s - t) + x;
+        } else {
+            c += (x - t) + s;
+        }
+        s = t;
+    }
+    s + c
+}
+
+/// Moments of a sample (two passes: the mean first, then central moments).
+pub fn moments(xs: &[f64]) -> Moments {
+    let n = xs.len();
+    if n == 0 {
+        return Moments { mean: f64::NAN, std: f64::NAN, min: f64::NAN, max: f64::NAN, ..Moments::default() };
+    }
+    let nf = n as f64;
+    let mean = sum(xs) / nf;
+    let (mut m2, mut m3, mut m4) = (0.0, 0.0, 0.0);
+    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+    for &x in xs {
+        let d = x - mean;
+        let d2 = d * d;
+        m2 += d2;
+        m3 += d2 * d;
+        m4 += d2 * d2;
+        min = min.min(x);
+        max = max.max(x);
+    }
+    let var = if n > 1 { m2 / (nf - 1.0) } else { 0.0 };
+    let std = var.sqrt();
+    let skewness = if n > 2 && std > 0.0 { nf / ((nf - 1.0) * (nf - 2.0)) * m3 / (std * std * std) } else { 0.0 };
+    let kurtosis = if n > 3 && std > 0.0 {
+        let s4 = var * var;
+        nf * (nf + 1.0) / ((nf - 1.0) * (nf - 2.0) * (nf - 3.0)) * m4 / s4
+            - 3.0 * (nf - 1.0) * (nf - 1.0) / ((nf - 2.0) * (nf - 3.0))
+    } else {
+        0.0
+    };
+    let std_error = std / nf.sqrt();
+    Moments {
+        count: n as u64,
+        mean,
+        std,
+        min,
+        max,
+        skewness,
+        kurtosis,
+        std_error,
+        mean_ci95: [mean - Z_975 * std_error, mean + Z_975 * std_error],
+    }
+}
+
+/// Sorts a copy of the samples ascending (total order; NaN never occurs in finite samples).
+pub fn sorted(xs: &[f64]) -> Vec<f64> {
+    let mut v = xs.to_vec();
+    v.sort_unstable_by(f64::total_cmp);
+    v
+}
+
+/// Excel's `PERCENTILE.INC` of sorted samples: linear interpolation between order statistics at
+/// rank `p·(n−1)`, `p` in [0, 1].
+pub fn percentile_inc(sorted: &[f64], p: f64) -> f64 {
+    match sorted.len() {
+        0 => f64::NAN,
+        1 => sorted[0],
+        n => {
+            let h = p.clamp(0.0, 1.0) * (n - 1) as f64;
+            let lo = h.floor() as usize;
+            let hi = (lo + 1).min(n - 1);
+            sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+        }
+    }
+}
+
+/// The fraction of sorted samples ≤ `x`.
+pub fn fraction_at_most(sorted: &[f64], x: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let k = sorted.partition_point(|&v| v <= x);
+    k as f64 / sorted.len() as f64
+}
+
+/// A histogram with equal-width bins over [min, max].
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Histogram {
+    /// Bin edges: `bins + 1` values from min to max.
+    pub edges: Vec<f64>,
+    /// Samples per bin; the last bin includes max.
+    pub counts: Vec<u64>,
+}
+
+/// Builds a histogram of sorted samples.
+pub fn histogram(sorted: &[f64], bins: usize) -> Histogram {
+    let bins = bins.max(1);
+    let (Some(&min), Some(&max)) = (sorted.first(), sorted.last()) else {
+        return Histogram::default();
+    };
+    let width = (max - min) / bins as f64;
+    let edges: Vec<f64> = (0..=bins).map(|i| if i == bins { max } else { min + width * i as f64 }).collect();
+    let mut counts = vec![0u64; bins];
+    if width <= 0.0 {
+        counts[0] = sorted.len() as u64;
+    } else {
+        for &x in sorted {
+            let k = (((x - min) / width) as usize).min(bins - 1);
+            counts[k] += 1;
+        }
+    }
+    Histogram { edges, counts }
+}
+
+/// Ranks 1..n of a sample, ties sharing their average rank.
+pub fn ranks(xs: &[f64]) -> Vec<f64> {
+    let mut idx: Vec<usize> = (0..xs.len()).collect();
+    idx.sort_unstable_by(|&a, &b| xs[a].total_cmp(&xs[b]).then(a.cmp(&b)));
+    let mut out = vec![0.0; xs.len()];
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && xs[idx[j + 1]].total_cmp(&xs[idx[i]]) == Ordering::Equal {
+            j += 1;
+        }
+        let r = (i + j) as f64 / 2.0 + 1.0;
+        for &k in &idx[i..=j] {
+            out[k] = r;
+        }
+        i = j + 1;
+    }
+    out
+}
+
+/// Pearson correlation of two equally long samples (0 when either has no spread).
+pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    if n < 2 {
+        return 0.0;
+    }
+    let (a, b) = (&a[..n], &b[..n]);
+    let ma = sum(a) / n as f64;
+    let mb = sum(b) / n as f64;
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for i in 0..n {
+        let (da, db) = (a[i] - ma, b[i] - mb);
+        sab += da * db;
+        saa += da * da;
+        sbb += db * db;
+    }
+    if saa <= 0.0 || sbb <= 0.0 { 0.0 } else { (sab / (saa * sbb).sqrt()).clamp(-1.0, 1.0) }
+}
+
+/// Spearman rank correlation: the Pearson correlation of the ranks.
+pub fn spearman(a: &[f64], b: &[f64]) -> f64 {
+    pearson(&ranks(a), &ranks(b))
+}
+
+/// Contribution to variance of each input, from rank correlations with an output: the squared
+/// rank correlations normalised to sum to 1 (the measure @RISK and Crystal Ball show beside
+/// the tornado). Signed like the correlation.
+pub fn contribution_to_variance(rank_correlations: &[f64]) -> Vec<f64> {
+    let total: f64 = rank_correlations.iter().map(|r| r * r).sum();
+    rank_correlations.iter().map(|r| if total > 0.0 { r.signum() * r * r / total } else { 0.0 }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moments_match_excel_definitions() {
+        // Excel: AVERAGE 5, STDEV.S 2.138089935, SKEW 0.818487553, KURT 0.940625
+        let xs = [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0];
+        let m = moments(&xs);
+        assert_eq!(m.mean, 5.0);
+        assert!((m.std - 2.138_089_935_299_395).abs() < 1e-12);
+        assert!((m.skewness - 0.818_487_553_238_571_6).abs() < 1e-9, "{}", m.skewness);
+        assert!((m.kurtosis - 0.940_625).abs() < 1e-9, "{}", m.kurtosis);
+        assert_eq!((m.min, m.max), (2.0, 9.0));
+    }
+
+    #[test]
+    fn percentile_inc_matches_excel() {
+        let s = sorted(&[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(percentile_inc(&s, 0.0), 1.0);
+        assert_eq!(percentile_inc(&s, 1.0), 4.0);
+        assert!((percentile_inc(&s, 0.3) - 1.9).abs() < 1e-12);
+        assert_eq!(percentile_inc(&s, 0.5), 2.5);
+        assert_eq!(fraction_at_most(&s, 2.0), 0.5);
+    }
+
+    #[test]
+    fn histogram_counts_every_sample() {
+        let s = sorted(&(0..100).map(f64::from).collect::<Vec<_>>());
+        let h = histogram(&s, 10);
+        assert_eq!(h.counts.iter().sum::<u64>(), 100);
+        assert_eq!(h.counts, vec![10; 10]);
+        assert_eq!(h.edges.len(), 11);
+        assert_eq!(histogram(&[3.0, 3.0], 5).counts, vec![2, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn ranks_and_rank_correlation() {
+        assert_eq!(ranks(&[10.0, 30.0, 20.0, 20.0]), vec![1.0, 4.0, 2.5, 2.5]);
+        let a: Vec<f64> = (0..50).map(f64::from).collect();
+        let b: Vec<f64> = a.iter().map(|x| x.powi(3)).collect();
+        assert!((spearman(&a, &b) - 1.0).abs() < 1e-12);
+        let c: Vec<f64> = a.iter().map(|x| -x).collect();
+        assert!((spearman(&a, &c) + 1.0).abs() < 1e-12);
+        let v = contribution_to_variance(&[0.6, -0.8]);
+        assert!((v[0] - 0.36).abs() < 1e-12 && (v[1] + 0.64).abs() < 1e-12);
+    }
+
+    #[test]
+    fn compensated_sum_is_exact_where_naive_is_not() {
+        let xs = [1e16, 1.0, -1e16];
+        assert_eq!(sum(&xs), 1.0);
+    }
+}
