@@ -423,6 +423,40 @@ mod tests {
     }
 
     #[test]
+    fn month_arithmetic() {
+        let s = |y, m, d| serial_from_ymd(y, m, d);
+        assert_eq!(add_months(s(2011, 1, 31), 1), Some(s(2011, 2, 28)));
+        assert_eq!(add_months(s(2011, 1, 15), -1), Some(s(2010, 12, 15)));
+        assert_eq!(add_months(s(1900, 1, 31), 1), Some(60));
+        assert_eq!(add_months(61, -7), None);
+        assert_eq!(end_of_month(s(2023, 3, 2), -4), Some(s(2022, 11, 30)));
+        assert_eq!(end_of_month(15, 1), Some(60));
+        assert!(is_month_end(60) && !is_month_end(59));
+        assert!(is_month_end(s(2024, 2, 29)) && !is_month_end(s(2024, 2, 28)));
+    }
+
+    #[test]
+    fn day_count_conventions() {
+        let s = |y, m, d| serial_from_ymd(y, m, d);
+        // DAYS360, US method: a start on the last day of February is the 30th.
+        assert_eq!(days360(s(2024, 2, 29), s(2025, 2, 28), false), 358);
+        assert_eq!(days360(s(2025, 1, 1), s(2025, 1, 31), false), 30);
+        assert_eq!(days360(s(2025, 1, 1), s(2025, 1, 31), true), 29);
+        assert_eq!(days360(s(2025, 6, 30), s(2025, 7, 31), false), 30);
+        // NASD (YEARFRAC basis 0): both ends on the last day of February are the 30th.
+        assert_eq!(days360_nasd(s(2023, 2, 28), s(2023, 6, 15)), 105);
+        assert_eq!(days360_nasd(s(2024, 2, 28), s(2024, 6, 15)), 107);
+        assert_eq!(days360_nasd(s(2023, 1, 15), s(2023, 3, 31)), 76);
+        assert_eq!(days360_nasd(s(2023, 2, 28), s(2024, 2, 29)), 360);
+        assert_eq!(yearfrac(39508, 39691, Basis::ActualActual), 0.5);
+        assert_eq!(yearfrac(39142, 39325, Basis::ActualActual), 183.0 / 365.0);
+        assert_eq!(yearfrac(s(2023, 11, 15), s(2024, 3, 15), Basis::ActualActual), 121.0 / 366.0);
+        assert_eq!(yearfrac(39177, 39301, Basis::Actual365), 124.0 / 365.0);
+        assert_eq!(yearfrac(46179, 46084, Basis::Us30360), 93.0 / 360.0);
+        assert_eq!(Basis::from_number(5.0), None);
+    }
+
+    #[test]
     fn parses_dates_and_times() {
         assert_eq!(parse_datetime_text("2020-01-31"), Some(43_861.0));
         assert_eq!(parse_datetime_text("1/31/2020"), Some(43_861.0));

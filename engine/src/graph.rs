@@ -1,10 +1,15 @@
-//! The dependency graph of a workbook's formulas: which formulas each one reads, an order in
-//! which every formula comes after those it reads, and circular references.
+//! The dependency graph of a workbook's formulas: which formulas each one reads, and an order
+//! in which every formula comes after those it reads.
 //!
 //! Dependencies are static: the references written in a formula (and in the defined names it
 //! uses). References made at run time (`INDIRECT`, `OFFSET`) are computed on demand by the
 //! evaluator. Arguments that only use a reference's position, never its values (`ROW(A1)`,
 //! `COLUMNS(A:C)`, the base of `OFFSET`), are not dependencies, as in Excel.
+//!
+//! A static cycle is not necessarily a circular reference: `=CHOOSE(2, B40, "x")` in `B40`
+//! names itself but never reads itself, and Excel computes it. So the order here breaks static
+//! cycles arbitrarily, and the evaluator reports a [`CircularReference`] only when a formula
+//! really reads its own value while being computed.
 
 use std::collections::HashSet;
 
@@ -102,23 +107,20 @@ pub fn dependency_lists(wb: &Workbook) -> Vec<Vec<FormulaId>> {
         .collect()
 }
 
-/// An order of all formulas in which each comes after the formulas it reads; or the first
-/// circular reference found.
-pub fn evaluation_order(wb: &Workbook) -> Result<Vec<FormulaId>, CircularReference> {
+/// An order of all formulas in which each comes after the formulas it reads (static cycles
+/// broken arbitrarily).
+pub fn evaluation_order(wb: &Workbook) -> Vec<FormulaId> {
     let deps = dependency_lists(wb);
-    order_of(wb, &deps, (0..deps.len()).map(|i| FormulaId(i as u32)))
+    order_of(&deps, (0..deps.len()).map(|i| FormulaId(i as u32)))
 }
 
-/// The order of the formulas reachable from `roots` (dependencies first).
-pub fn order_of(
-    wb: &Workbook,
-    deps: &[Vec<FormulaId>],
-    roots: impl IntoIterator<Item = FormulaId>,
-) -> Result<Vec<FormulaId>, CircularReference> {
-    // Iterative depth-first search with three colours; a grey node met again closes a cycle.
+/// The order of the formulas reachable from `roots`, dependencies first (post-order of an
+/// iterative depth-first search; an edge back into the current path is skipped).
+pub fn order_of(deps: &[Vec<FormulaId>], roots: impl IntoIterator<Item = FormulaId>) -> Vec<FormulaId> {
     const WHITE: u8 = 0;
     const GREY: u8 = 1;
     const BLACK: u8 = 2;
+    // Iterative depth-first search with three colours.
     let mut colour = vec![WHITE; deps.len()];
     let mut order = Vec::with_capacity(deps.len());
     let mut stack: Vec<(FormulaId, usize)> = Vec::new();
@@ -137,13 +139,6 @@ pub fn order_of(
                         colour[dep.index()] = GREY;
                         stack.push((dep, 0));
                     }
-                    GREY => {
-                        let start = stack.iter().position(|(n, _)| *n == dep).unwrap_or(0);
-                        let mut cells: Vec<String> =
-                            stack[start..].iter().map(|(n, _)| wb.cell_name(wb.formula(*n).cell)).collect();
-                        cells.push(wb.cell_name(wb.formula(dep).cell));
-                        return Err(CircularReference { cells });
-                    }
                     _ => {}
                 }
             } else {
@@ -153,7 +148,7 @@ pub fn order_of(
             }
         }
     }
-    Ok(order)
+    order
 }
 
 #[cfg(test)]
@@ -161,30 +156,33 @@ mod tests {
     use super::*;
     use crate::workbook::workbook_from_cells;
 
+    fn names(wb: &Workbook, order: &[FormulaId]) -> Vec<String> {
+        order.iter().map(|id| wb.cell_name(wb.formula(*id).cell)).collect()
+    }
+
     #[test]
     fn orders_dependencies_first() {
         let wb = workbook_from_cells(&[("A1", "=B1+1"), ("B1", "=C1*2"), ("C1", "3"), ("D1", "=SUM(A1:B1)")]);
-        let order = evaluation_order(&wb);
-        let names: Vec<String> =
-            order.unwrap_or_default().into_iter().map(|id| wb.cell_name(wb.formula(id).cell)).collect();
+        let names = names(&wb, &evaluation_order(&wb));
         let pos = |n: &str| names.iter().position(|x| x == n);
         assert!(pos("Sheet1!B1") < pos("Sheet1!A1"));
         assert!(pos("Sheet1!A1") < pos("Sheet1!D1"));
     }
 
     #[test]
-    fn reports_cycles_with_their_cells() {
-        let wb = workbook_from_cells(&[("A1", "=B1+1"), ("B1", "=C1"), ("C1", "=A1")]);
-        let err = evaluation_order(&wb).err();
-        assert_eq!(
-            err.map(|e| e.to_string()),
-            Some("circular reference: Sheet1!A1 → Sheet1!B1 → Sheet1!C1 → Sheet1!A1".to_owned())
-        );
+    fn static_cycles_still_give_a_complete_order() {
+        let wb = workbook_from_cells(&[("A1", "=B1+1"), ("B1", "=C1"), ("C1", "=A1"), ("D1", "=A1")]);
+        let order = evaluation_order(&wb);
+        assert_eq!(order.len(), 4);
+        let names = names(&wb, &order);
+        assert_eq!(names.last().map(String::as_str), Some("Sheet1!D1"));
     }
 
     #[test]
     fn position_only_references_are_not_cycles() {
-        let wb = workbook_from_cells(&[("A1", "=ROW(A1)+COLUMNS(A1:C1)")]);
-        assert!(evaluation_order(&wb).is_ok());
+        let wb = workbook_from_cells(&[("A1", "=ROW(A1)+COLUMNS(A1:C1)"), ("B1", "=A1")]);
+        let deps = dependency_lists(&wb);
+        assert!(deps[0].is_empty(), "{:?}", deps[0]);
+        assert_eq!(deps[1], vec![FormulaId(0)]);
     }
 }

@@ -108,9 +108,9 @@ fn tolerance_of(wb: &Workbook) -> f64 {
 }
 
 /// Recomputes every formula from the workbook's own constants and compares with the cached
-/// values. Fails only on a circular reference.
+/// values. Fails only on a circular reference (a formula that reads its own value).
 pub fn recalculate(wb: &Workbook) -> Result<Recalculation, CircularReference> {
-    let order = evaluation_order(wb)?;
+    let order = evaluation_order(wb);
     let tolerance = tolerance_of(wb);
     let run = || {
         let mut ev = Evaluator::new(wb);
@@ -140,7 +140,10 @@ pub fn recalculate(wb: &Workbook) -> Result<Recalculation, CircularReference> {
                 });
             }
         }
-        Recalculation { cells, diagnostics: ev.diagnostics().to_vec(), tolerance }
+        match ev.circular_reference() {
+            Some(cycle) => Err(cycle),
+            None => Ok(Recalculation { cells, diagnostics: ev.diagnostics().to_vec(), tolerance }),
+        }
     };
     let result = std::thread::scope(|scope| {
         std::thread::Builder::new()
@@ -150,9 +153,9 @@ pub fn recalculate(wb: &Workbook) -> Result<Recalculation, CircularReference> {
             .map(|h| h.join())
     });
     match result {
-        Ok(Ok(r)) => Ok(r),
-        // Spawning failed (no memory for the stack) or evaluation panicked: evaluate here.
+        Ok(Ok(r)) => r,
+        // Evaluation panicked: propagate. Spawning failed (no memory for the stack): evaluate here.
         Ok(Err(panic)) => std::panic::resume_unwind(panic),
-        Err(_) => Ok(run()),
+        Err(_) => run(),
     }
 }

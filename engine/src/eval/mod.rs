@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use crate::address::{Area, CellRef, SheetId};
 use crate::functions::Kind;
+use crate::graph::CircularReference;
 use crate::parse::{BinaryOp, Callee, Expr};
 use crate::value::{Array, ErrorKind, Value};
 use crate::workbook::{CellContent, FormulaId, Workbook};
@@ -96,6 +97,10 @@ pub struct Evaluator<'wb> {
     depth: u32,
     name_depth: u32,
     diagnostics: Vec<String>,
+    /// Formulas being computed, outermost first.
+    in_progress: Vec<FormulaId>,
+    /// The first circular reference met: formulas in order, the first repeated at the end.
+    cycle: Option<Vec<FormulaId>>,
 }
 
 impl<'wb> Evaluator<'wb> {
@@ -109,6 +114,8 @@ impl<'wb> Evaluator<'wb> {
             depth: 0,
             name_depth: 0,
             diagnostics: Vec::new(),
+            in_progress: Vec::new(),
+            cycle: None,
         }
     }
 
@@ -127,9 +134,28 @@ impl<'wb> Evaluator<'wb> {
         self.array_ctx
     }
 
-    /// Messages about dynamic circular references met during evaluation.
+    /// Messages about problems met during evaluation (references nested too deeply).
     pub fn diagnostics(&self) -> &[String] {
         &self.diagnostics
+    }
+
+    /// The first circular reference met: a formula that read its own value, directly or through
+    /// others, while being computed (the read gave 0, as in Excel).
+    pub fn circular_reference(&self) -> Option<CircularReference> {
+        let ids = self.cycle.as_ref()?;
+        // Start the cycle at its first cell in sheet order, so the message does not depend on
+        // where evaluation entered it.
+        let ring = &ids[..ids.len().saturating_sub(1)];
+        let first = (0..ring.len()).min_by_key(|&i| self.wb.formula(ring[i]).cell).unwrap_or(0);
+        let mut cells: Vec<String> = ring[first..]
+            .iter()
+            .chain(&ring[..first])
+            .map(|id| self.wb.cell_name(self.wb.formula(*id).cell))
+            .collect();
+        if let Some(start) = cells.first().cloned() {
+            cells.push(start);
+        }
+        Some(CircularReference { cells })
     }
 
     /// Computes the given formulas in this order (dependencies first); others on demand.
@@ -170,8 +196,12 @@ impl<'wb> Evaluator<'wb> {
         match self.slots[id.index()] {
             Slot::Pending => {}
             Slot::InProgress => {
-                let name = self.wb.cell_name(self.wb.formula(id).cell);
-                self.diagnostics.push(format!("circular reference through {name} (evaluated as 0)"));
+                if self.cycle.is_none() {
+                    let start = self.in_progress.iter().position(|x| *x == id).unwrap_or(0);
+                    let mut cells = self.in_progress[start..].to_vec();
+                    cells.push(id);
+                    self.cycle = Some(cells);
+                }
                 return;
             }
             Slot::Scalar(_) | Slot::Array(_) => return,
@@ -188,6 +218,7 @@ impl<'wb> Evaluator<'wb> {
         self.cur = formula.cell;
         self.array_ctx = formula.array.is_some();
         self.depth += 1;
+        self.in_progress.push(id);
         let slot = match &formula.expr {
             Err(_) => Slot::Scalar(Value::Error(ErrorKind::Name)),
             Ok(expr) => {
@@ -199,6 +230,7 @@ impl<'wb> Evaluator<'wb> {
                 }
             }
         };
+        self.in_progress.pop();
         self.depth -= 1;
         (self.cur, self.array_ctx) = saved;
         self.slots[id.index()] = slot;

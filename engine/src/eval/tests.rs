@@ -61,3 +61,17 @@ fn implicit_intersection_and_blanks() {
     // A formula returning an empty cell shows 0.
     assert_eq!(num("=B5"), 0.0);
 }
+
+#[test]
+fn circular_references_are_reported_with_their_cells() {
+    let wb = workbook_from_cells(&[("A1", "=B1+1"), ("B1", "=C1"), ("C1", "=A1")]);
+    let err = recalculate(&wb).err().map(|e| e.to_string());
+    assert_eq!(err.as_deref(), Some("circular reference: Sheet1!A1 → Sheet1!B1 → Sheet1!C1 → Sheet1!A1"));
+}
+
+#[test]
+fn a_reference_to_itself_in_a_branch_not_taken_is_not_circular() {
+    // Excel computes this (the corpus's CHOOSE.xlsx has it).
+    assert_eq!(eval_with("=CHOOSE(2,A1,\"not a cycle\")", &[]), Value::from("not a cycle"));
+    assert_eq!(eval_with("=IF(FALSE,B1,7)", &[("B1", "=A1+1")]), Value::Number(7.0));
+}

@@ -263,10 +263,8 @@ pub(super) fn datedif(a: &[Value]) -> FnResult {
 
 /// The current date and time (UTC: the engine has no time zone).
 fn now_serial() -> f64 {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0);
+    let secs =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
     // 1970-01-01 is serial 25569.
     25_569.0 + secs / SECONDS_PER_DAY
 }
@@ -324,7 +322,7 @@ fn weekend_arg(v: &Value) -> Result<Weekend, ErrorKind> {
 }
 
 /// The holidays argument: whole-day serials, sorted and deduplicated. Errors propagate,
-/// text is `#VALUE!`, blanks are skipped.
+/// text in cells is `#VALUE!`, blanks are skipped.
 fn holidays(ev: &mut Evaluator<'_>, arg: Option<&Expr>) -> Result<Vec<i64>, ErrorKind> {
     let Some(arg) = arg else { return Ok(Vec::new()) };
     if matches!(arg, Expr::Missing) {
@@ -341,7 +339,8 @@ fn holidays(ev: &mut Evaluator<'_>, arg: Option<&Expr>) -> Result<Vec<i64>, Erro
             }
             (_, Value::Error(e)) => return Err(e),
             (_, Value::Blank) => {}
-            (Source::Direct, v @ Value::Text(_)) => out.push(v.to_number()?.trunc() as i64),
+            // Dates typed as text (`{"2006/1/2"}`) convert; text in cells does not.
+            (Source::Direct | Source::Array, v @ Value::Text(_)) => out.push(v.to_number()?.trunc() as i64),
             _ => return Err(ErrorKind::Value),
         }
         Ok(())
@@ -468,4 +467,141 @@ pub(super) fn workday(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
 /// `WORKDAY.INTL(start_date, days, [weekend], [holidays])`
 pub(super) fn workday_intl(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
     workday_impl(ev, a, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::recalc::recalculate;
+    use crate::value::{ErrorKind, Value};
+    use crate::workbook::workbook_from_cells;
+
+    fn eval(formula: &str) -> Value {
+        let r = recalculate(&workbook_from_cells(&[("A1", formula)])).unwrap_or_default();
+        r.cells.into_iter().find(|c| c.address == "A1").map_or(Value::Blank, |c| c.value)
+    }
+
+    #[track_caller]
+    fn assert_num(formula: &str, expected: f64) {
+        match eval(formula) {
+            Value::Number(n) => assert!((n - expected).abs() < 1e-9, "{formula} = {n}, expected {expected}"),
+            other => panic!("{formula} gave {other:?}, expected {expected}"),
+        }
+    }
+
+    #[track_caller]
+    fn assert_error(formula: &str, e: ErrorKind) {
+        assert_eq!(eval(formula), Value::Error(e), "{formula}");
+    }
+
+    #[test]
+    fn dates_and_times() {
+        assert_num("=DATE(1976,1,60)", 27_819.0);
+        assert_num("=DATE(2022,13,1)", 44_927.0);
+        assert_error("=DATE(9999,13,-1)", ErrorKind::Num);
+        assert_error("=DATE(0,0,1)", ErrorKind::Num);
+        assert_num("=TIME(16,48,10)", 0.700_115_740_740_740_7);
+        assert_num("=TIME(23,59,60)", 0.0);
+        assert_num("=TIME(12,-2,10)", 0.498_726_851_851_851_84);
+        assert_error("=TIME(0,0,-1)", ErrorKind::Num);
+        assert_num("=DATEVALUE(\"8/22/2011\")", 40_777.0);
+        assert_num("=DATEVALUE(\"22-MAY-2011\")", 40_685.0);
+        assert_num("=DATEVALUE(\"29-Feb-1900\")", 60.0);
+        assert_num("=DATEVALUE(\"2024-02-29 06:00\")", 45_351.0);
+        assert_error("=DATEVALUE(40777)", ErrorKind::Value);
+        assert_num("=TIMEVALUE(\"2:24 AM\")", 0.1);
+        assert_num("=TIMEVALUE(\"24:00\")", 0.0);
+    }
+
+    #[test]
+    fn parts_of_serials() {
+        assert_num("=YEAR(32111)", 1987.0);
+        assert_num("=MONTH(32111)", 11.0);
+        assert_num("=DAY(32111)", 30.0);
+        assert_num("=DAY(60)", 29.0);
+        assert_num("=MONTH(61)", 3.0);
+        assert_error("=DAY(-1)", ErrorKind::Num);
+        assert_error("=DAY(\"qwerty\")", ErrorKind::Value);
+        // Times are rounded to the second: 0.99998842… is 23:59:59.
+        assert_num("=HOUR(0.99998842592592596)", 23.0);
+        assert_num("=SECOND(0.99998842592592596)", 59.0);
+        assert_num("=MINUTE(TIME(13,-20,-30))", 39.0);
+        assert_num("=HOUR(0.75)", 18.0);
+    }
+
+    #[test]
+    fn day_counts() {
+        assert_num("=DAYS(DATE(2025,1,10),DATE(2025,1,1))", 9.0);
+        assert_num("=DAYS(46000.999999,45992.000001)", 8.0);
+        assert_error("=DAYS(-5,-10)", ErrorKind::Num);
+        assert_num("=DAYS360(DATE(2011,1,30),DATE(2011,12,31))", 330.0);
+        assert_num("=DAYS360(DATE(2025,1,1),DATE(2025,1,31))", 30.0);
+        assert_num("=DAYS360(DATE(2025,1,1),DATE(2025,1,31),TRUE)", 29.0);
+        assert_num("=DAYS360(DATE(2024,2,29),DATE(2025,2,28))", 358.0);
+        assert_num("=DAYS360(45992.000001,46000.999999)", 9.0);
+        assert_num("=YEARFRAC(39508,39691,1)", 0.5);
+        assert_num("=YEARFRAC(34824,46179,1)", 31.088_295_687_885_012);
+        assert_num("=YEARFRAC(46179,46084,0)", 0.258_333_333_333_333_36);
+        assert_num("=YEARFRAC(44921,44561,2)", 1.0);
+        assert_error("=YEARFRAC(1,2,5)", ErrorKind::Num);
+    }
+
+    #[test]
+    fn months() {
+        assert_num("=EDATE(DATE(2011,1,15),-1)", 40_527.0);
+        assert_num("=EDATE(DATE(2011,1,31),1)", 40_602.0);
+        assert_num("=EDATE(32112,-235.5)", 24_959.0);
+        assert_error("=EDATE(61,-7)", ErrorKind::Num);
+        assert_num("=EOMONTH(DATE(2011,1,1),1)", 40_602.0);
+        assert_num("=EOMONTH(DATE(2011,1,1),-3)", 40_482.0);
+        assert_num("=EOMONTH(44987,-4.7)", 44_895.0);
+        assert_error("=EOMONTH(44987,TRUE)", ErrorKind::Value);
+    }
+
+    #[test]
+    fn weeks() {
+        assert_num("=WEEKDAY(DATE(2008,2,14))", 5.0);
+        assert_num("=WEEKDAY(DATE(2008,2,14),2)", 4.0);
+        assert_num("=WEEKDAY(DATE(2008,2,14),3)", 3.0);
+        assert_num("=WEEKDAY(DATE(2008,2,14),11)", 4.0);
+        assert_num("=WEEKDAY(DATE(2008,2,14),17)", 5.0);
+        assert_num("=WEEKDAY(1)", 1.0);
+        assert_num("=WEEKDAY(60)", 4.0);
+        assert_error("=WEEKDAY(1,4)", ErrorKind::Num);
+        assert_num("=WEEKNUM(DATE(2012,3,9))", 10.0);
+        assert_num("=WEEKNUM(DATE(2012,3,9),2)", 11.0);
+        assert_num("=WEEKNUM(DATE(2021,1,1),21)", 53.0);
+        assert_num("=ISOWEEKNUM(DATE(2012,3,9))", 10.0);
+        assert_num("=ISOWEEKNUM(DATE(2021,1,4))", 1.0);
+        assert_num("=ISOWEEKNUM(DATE(2020,12,31))", 53.0);
+    }
+
+    #[test]
+    fn working_days() {
+        assert_num("=NETWORKDAYS(DATE(2012,10,1),DATE(2013,3,1))", 110.0);
+        assert_num("=NETWORKDAYS(DATE(2012,10,1),DATE(2013,3,1),{41235,41247,41295})", 107.0);
+        assert_num("=NETWORKDAYS.INTL(DATE(2006,1,1),DATE(2006,1,31))", 22.0);
+        assert_num("=NETWORKDAYS.INTL(DATE(2006,2,28),DATE(2006,1,31))", -21.0);
+        assert_num("=NETWORKDAYS.INTL(DATE(2006,1,1),DATE(2006,2,1),7,{\"2006/1/2\",\"2006/1/16\"})", 22.0);
+        assert_num("=NETWORKDAYS.INTL(DATE(2006,1,1),DATE(2006,2,1),\"0010001\",{\"2006/1/2\",\"2006/1/16\"})", 20.0);
+        assert_error("=NETWORKDAYS.INTL(1,100,\"000001\")", ErrorKind::Value);
+        assert_num("=WORKDAY(DATE(2008,10,1),151)", 39_933.0);
+        assert_num("=WORKDAY(DATE(2008,10,1),151,{39778,39786,39834})", 39_938.0);
+        assert_num("=WORKDAY(DATE(2008,10,1),-5)", 39_715.0);
+        assert_num("=WORKDAY.INTL(DATE(2012,1,1),90,11)", 41_013.0);
+        assert_num("=WORKDAY.INTL(DATE(2012,1,1),30,17)", 40_944.0);
+        assert_error("=WORKDAY.INTL(DATE(2012,1,1),30,0)", ErrorKind::Num);
+        assert_error("=WORKDAY.INTL(DATE(2012,1,1),30,\"1111111\")", ErrorKind::Value);
+    }
+
+    #[test]
+    fn datedif() {
+        assert_num("=DATEDIF(DATE(2001,1,1),DATE(2003,1,1),\"Y\")", 2.0);
+        assert_num("=DATEDIF(DATE(2001,6,1),DATE(2002,8,15),\"D\")", 440.0);
+        assert_num("=DATEDIF(DATE(2001,6,1),DATE(2002,8,15),\"YD\")", 75.0);
+        assert_num("=DATEDIF(DATE(2001,6,1),DATE(2002,8,15),\"MD\")", 14.0);
+        assert_num("=DATEDIF(DATE(2001,6,1),DATE(2002,8,15),\"ym\")", 2.0);
+        assert_num("=DATEDIF(DATE(2001,6,1),DATE(2002,8,15),\"M\")", 14.0);
+        assert_error("=DATEDIF(DATE(2003,1,1),DATE(2001,1,1),\"Y\")", ErrorKind::Num);
+        assert_error("=DATEDIF(1,2,\"W\")", ErrorKind::Num);
+    }
 }

@@ -673,14 +673,7 @@ impl CouponPeriod {
         }
         let schedule = Schedule::new(maturity, frequency);
         let k = schedule.index_on_or_before(settlement)?;
-        Ok(CouponPeriod {
-            pcd: schedule.date(k)?,
-            ncd: schedule.date(k + 1)?,
-            count: -k,
-            frequency,
-            basis,
-            settlement,
-        })
+        Ok(CouponPeriod { pcd: schedule.date(k)?, ncd: schedule.date(k + 1)?, count: -k, frequency, basis, settlement })
     }
 
     /// `COUPDAYS`: days in the coupon period.
@@ -1125,7 +1118,8 @@ struct OddFirst {
 
 impl OddFirst {
     fn new(a: &[Value]) -> Result<(OddFirst, f64), ErrorKind> {
-        let (settlement, maturity, issue, first_coupon) = (atp_day(a, 0)?, atp_day(a, 1)?, atp_day(a, 2)?, atp_day(a, 3)?);
+        let (settlement, maturity, issue, first_coupon) =
+            (atp_day(a, 0)?, atp_day(a, 1)?, atp_day(a, 2)?, atp_day(a, 3)?);
         let (rate, x, redemption, frequency, basis) = odd_tail(a, 4)?;
         if !(issue < settlement && settlement < first_coupon && first_coupon < maturity) {
             return Err(ErrorKind::Num);
@@ -1148,8 +1142,11 @@ impl OddFirst {
         if self.issue >= before_first {
             // Short (or regular) first period.
             let e = period_length(self.basis, self.frequency, before_first, self.first_coupon);
-            let (a, dsc, dfc) =
-                (days(self.issue, self.settlement), days(self.settlement, self.first_coupon), days(self.issue, self.first_coupon));
+            let (a, dsc, dfc) = (
+                days(self.issue, self.settlement),
+                days(self.settlement, self.first_coupon),
+                days(self.issue, self.first_coupon),
+            );
             let n = (after_first + 1) as f64;
             let mut p = self.redemption / base.powf(n - 1.0 + dsc / e);
             p += coupon * dfc / e / base.powf(dsc / e);
@@ -1221,10 +1218,14 @@ fn odd_last(a: &[Value]) -> Result<((f64, f64, f64), f64, f64, f64, f64), ErrorK
         if start >= maturity {
             break;
         }
-        let nl = period_length(basis, frequency, start, end);
+        // Excel measures the quasi-coupon periods of an odd last period by their actual
+        // length on the actual-day bases 1, 2 and 3 (not 360 or 365 over the frequency).
+        let nl = match basis {
+            Basis::Us30360 | Basis::Euro30360 => 360.0 / f64::from(frequency),
+            _ => (end - start) as f64,
+        };
         let stop = end.min(maturity);
-        // A whole quasi-coupon period counts as one (not its days over the nominal length).
-        let share = |x: i64, y: i64| if x == start && y == end { 1.0 } else { days(x, y) / nl };
+        let share = |x: i64, y: i64| days(x, y) / nl;
         dc += share(start, stop);
         if settlement > start {
             accrued += share(start, settlement.min(stop));
@@ -1253,4 +1254,434 @@ pub(super) fn oddlyield(a: &[Value]) -> FnResult {
     let coupon = 100.0 * rate / f;
     let paid = pr + accrued * coupon;
     ok((redemption + dc * coupon - paid) / paid * f / to_come)
+}
+
+// ── Variable declining balance and duration ────────────────────────────────────────────────
+
+/// Depreciation from the start of the asset's life to `end` (the last, partial period
+/// counted pro rata) under declining balance at `factor/life`, switching to straight line
+/// over what is left of `sl_life` when that depreciates more.
+fn vdb_from_start(cost: f64, salvage: f64, life: f64, sl_life: f64, end: f64, factor: f64) -> f64 {
+    let rate = (factor / life).min(1.0);
+    let last = end.ceil();
+    let (mut book, mut total) = (cost, 0.0);
+    let mut straight: Option<f64> = None;
+    let mut i = 1.0;
+    while i <= last {
+        let mut term = match straight {
+            Some(sl) => sl,
+            None => {
+                let ddb = (book * rate).min(book - salvage).max(0.0);
+                let remaining = sl_life - (i - 1.0);
+                let sl = if remaining > 0.0 { (book - salvage) / remaining } else { 0.0 };
+                if sl > ddb {
+                    straight = Some(sl);
+                    sl
+                } else {
+                    ddb
+                }
+            }
+        };
+        term = term.min(book - salvage).max(0.0);
+        if i == last {
+            term *= end + 1.0 - last;
+        }
+        book -= term;
+        total += term;
+        i += 1.0;
+    }
+    total
+}
+
+/// `VDB(cost, salvage, life, start_period, end_period, [factor], [no_switch])`
+pub(super) fn vdb(a: &[Value]) -> FnResult {
+    let (cost, salvage, life) = (args::num(a, 0)?, args::num(a, 1)?, args::num(a, 2)?);
+    let (start, end) = (args::num(a, 3)?, args::num(a, 4)?);
+    let factor = match a.get(5) {
+        None | Some(Value::Blank) => 2.0,
+        Some(v) => v.to_number()?,
+    };
+    let no_switch = args::boolean_or(a, 6, false)?;
+    if cost < 0.0 || salvage < 0.0 || life <= 0.0 || start < 0.0 || end < start || end > life || factor <= 0.0 {
+        return Err(ErrorKind::Num);
+    }
+    if no_switch {
+        // Declining balance only, each period pro rata to the part of it in [start, end].
+        let first = start.floor() + 1.0;
+        let last = end.ceil();
+        let mut total = 0.0;
+        let mut i = first;
+        while i <= last {
+            let covered = end.min(i) - start.max(i - 1.0);
+            total += ddb_period(cost, salvage, life, i, factor) * covered.max(0.0);
+            i += 1.0;
+        }
+        return ok(total);
+    }
+    if start == start.floor() {
+        let to_end = vdb_from_start(cost, salvage, life, life, end, factor);
+        let to_start = vdb_from_start(cost, salvage, life, life, start, factor);
+        return ok(to_end - to_start);
+    }
+    // A fractional start: depreciate up to it, then restart the schedule from the book value
+    // reached, over the life that remains.
+    let before = vdb_from_start(cost, salvage, life, life, start, factor);
+    ok(vdb_from_start(cost - before, salvage, life, life - start, end - start, factor))
+}
+
+/// Macaulay duration in years of a bond (`DURATION`).
+fn macaulay(c: &CouponPeriod, coupon: f64, yld: f64) -> f64 {
+    let f = f64::from(c.frequency);
+    let (e, a) = (c.days(), c.days_before());
+    let dsc = (e - a) / e;
+    let base = 1.0 + yld / f;
+    let cpn = 100.0 * coupon / f;
+    let (mut weighted, mut pv) = (0.0, 0.0);
+    for k in 1..=c.count {
+        let t = k as f64 - 1.0 + dsc;
+        let flow = if k == c.count { cpn + 100.0 } else { cpn };
+        let v = flow / base.powf(t);
+        weighted += t * v;
+        pv += v;
+    }
+    weighted / pv / f
+}
+
+fn duration_args(a: &[Value]) -> Result<(CouponPeriod, f64), ErrorKind> {
+    let (settlement, maturity) = (atp_day(a, 0)?, atp_day(a, 1)?);
+    let (coupon, yld) = (atp(a, 2)?, atp(a, 3)?);
+    let frequency = frequency_arg(a, 4)?;
+    let basis = basis_arg(a, 5)?;
+    if coupon < 0.0 || yld < 0.0 {
+        return Err(ErrorKind::Num);
+    }
+    let c = CouponPeriod::new(settlement, maturity, frequency, basis)?;
+    Ok((c, macaulay(&c, coupon, yld)))
+}
+
+/// `DURATION(settlement, maturity, coupon, yld, frequency, [basis])`
+pub(super) fn duration(a: &[Value]) -> FnResult {
+    ok(duration_args(a)?.1)
+}
+
+/// `MDURATION(settlement, maturity, coupon, yld, frequency, [basis])`
+pub(super) fn mduration(a: &[Value]) -> FnResult {
+    let (c, d) = duration_args(a)?;
+    let yld = atp(a, 3)?;
+    ok(d / (1.0 + yld / f64::from(c.frequency)))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::recalc::recalculate;
+    use crate::value::{ErrorKind, Value};
+    use crate::workbook::workbook_from_cells;
+
+    /// The value of the formula in `A1` of a sheet holding `cells` too.
+    fn eval_in(formula: &str, cells: &[(&str, &str)]) -> Value {
+        let mut all = vec![("A1", formula)];
+        all.extend_from_slice(cells);
+        let r = recalculate(&workbook_from_cells(&all)).unwrap_or_default();
+        r.cells.into_iter().find(|c| c.address == "A1").map_or(Value::Blank, |c| c.value)
+    }
+
+    fn eval(formula: &str) -> Value {
+        eval_in(formula, &[])
+    }
+
+    #[track_caller]
+    fn assert_close(formula: &str, expected: f64, tolerance: f64) {
+        match eval(formula) {
+            Value::Number(n) => assert!(
+                (n - expected).abs() <= tolerance * expected.abs().max(1.0),
+                "{formula} = {n}, expected {expected}"
+            ),
+            other => panic!("{formula} gave {other:?}, expected {expected}"),
+        }
+    }
+
+    #[track_caller]
+    fn assert_error(formula: &str, e: ErrorKind) {
+        assert_eq!(eval(formula), Value::Error(e), "{formula}");
+    }
+
+    #[test]
+    fn time_value_of_money() {
+        assert_close("=PV(1,3,100,10,1)", -176.25, 1e-12);
+        assert_close("=PV(-0.9,3,120,30,1)", -43_320.0, 1e-12);
+        assert_close("=FV(0.5,12,100,0,1)", -38_623.901_367_187_5, 1e-12);
+        assert_close("=PMT(0.2,4,-200,10,-1)", 62.829_110_779_930_46, 1e-12);
+        assert_close("=NPER(1,3,100,0,1)", -4.142_957_953_842_043, 1e-12);
+        assert_close("=NPER(0,3,100,23,1)", -41.0, 1e-12);
+        assert_close("=IPMT(0.1,3,3,8000,0,1)", -265.861_027_190_332_4, 1e-12);
+        assert_close("=PPMT(0.1,3.3,30,8000,10,1)", -55.117_928_287_330_166, 1e-10);
+        // Excel's specific errors.
+        assert_error("=FV(-1,-2,1)", ErrorKind::Div0);
+        assert_error("=FV(-3,-3.5,1)", ErrorKind::Num);
+        assert_error("=PMT(-3,5,100)", ErrorKind::Num);
+        assert_error("=PMT(0.5,0,-150)", ErrorKind::Num);
+        assert_error("=NPER(1,3,100,12,0)", ErrorKind::Num);
+        assert_error("=IPMT(0.1,0.99,36,8000)", ErrorKind::Num);
+        assert_error("=IPMT(0.1,4,3,8000)", ErrorKind::Num);
+        assert_eq!(eval("=IPMT(0.01,1,36,8000,0,1)"), Value::Number(0.0));
+    }
+
+    #[test]
+    fn rate_converges_like_excel() {
+        assert_close("=RATE(48,-200,8000,0,1)", 8.052_981_923_906_556e-3, 1e-9);
+        assert_close("=RATE(2,-200,8000,0,1)", -0.974_358_974_357_010_7, 1e-9);
+        // Needs 26 Newton steps: Excel solves it.
+        assert_close("=RATE(300,-200,8000,0,1)", 2.562_775_181_668_610_5e-2, 1e-9);
+        // Diverges from the default guess (Excel: #NUM!), solvable from a better one.
+        assert_error("=RATE(3300,-200,8000,0,1)", ErrorKind::Num);
+        assert_error("=RATE(44,0,-1650,15000000)", ErrorKind::Num);
+        assert_close("=RATE(44,0,-1650,15000000,0,0.2)", 0.230_179_110_523_521, 1e-9);
+        // Converges to a rate at or below -100%: #NUM!.
+        assert_error("=RATE(12,2800,-10000)", ErrorKind::Num);
+        assert_error("=RATE(10,-1200,2000,0,1)", ErrorKind::Num);
+    }
+
+    #[test]
+    fn cumulative_payments_and_rates() {
+        assert_close("=CUMIPMT(0.09/12,30*12,125000,13,24,0)", -11_135.232_13, 1e-9);
+        assert_close("=CUMPRINC(0.09/12,30*12,125000,13,24,0)", -934.107_123_4, 1e-9);
+        assert_close("=CUMIPMT(0.1,36,8000,1.5,10,1)", -6_401.096_804_669_652_6, 1e-12);
+        assert_error("=CUMIPMT(0.01,36,8000,3,10,1.2)", ErrorKind::Num);
+        assert_error("=CUMIPMT(0.01,36,8000,TRUE,10,0)", ErrorKind::Value);
+        assert_close("=EFFECT(0.0525,4)", 0.053_542_667, 1e-8);
+        assert_close("=NOMINAL(0.053543,4)", 0.052_500_319, 1e-8);
+        assert_error("=EFFECT(0.2,0.99)", ErrorKind::Num);
+        assert_error("=EFFECT(10,TRUE)", ErrorKind::Value);
+        assert_close("=PDURATION(0.2,100,200)", 3.801_784_016_923_926_8, 1e-12);
+        assert_close("=RRI(2,3,4)", 0.154_700_538_379_251_46, 1e-12);
+        assert_close("=FVSCHEDULE(120,{0.2,0.4,0.6,0.8})", 580.608, 1e-12);
+        assert_close("=ISPMT(0.2,1,3,100)", -13.333_333_333_333_334, 1e-12);
+    }
+
+    #[test]
+    fn npv_counts_typed_values_and_skips_others_in_ranges() {
+        let row = [("B1", "10"), ("C1", "20"), ("D1", "TRUE"), ("E1", "x"), ("G1", "10"), ("H1", "20")];
+        // Blank, boolean and text cells are skipped: NPV of 10, 20, 10, 20.
+        assert_close_in("=NPV(0.1,B1:H1)", &row, 46.793_251_827_060_985);
+        // Typed booleans count.
+        assert_close("=NPV(0.07,TRUE,7)", 1.0 / 1.07 + 7.0 / (1.07 * 1.07), 1e-12);
+        assert_close("=NPV(1,1)", 0.5, 1e-12);
+        assert_eq!(eval_in("=NPV(0.1,B1:C1)", &[("B1", "=1/0"), ("C1", "1")]), Value::Error(ErrorKind::Div0));
+    }
+
+    #[track_caller]
+    fn assert_close_in(formula: &str, cells: &[(&str, &str)], expected: f64) {
+        match eval_in(formula, cells) {
+            Value::Number(n) => {
+                assert!((n - expected).abs() <= 1e-8 * expected.abs().max(1.0), "{formula} = {n}, expected {expected}")
+            }
+            other => panic!("{formula} gave {other:?}"),
+        }
+    }
+
+    #[test]
+    fn irr_finds_excels_root() {
+        assert_close("=IRR({-20,5,5,5,5,5})", 7.930_826_116_039_724e-2, 1e-9);
+        // Two real roots (−44% and −139%): Excel returns the one above −100%.
+        assert_close("=IRR({-70,12,15})", -0.443_506_941_334_327_55, 1e-9);
+        assert_close("=IRR({-5,1})", -0.8, 1e-9);
+        assert_close("=IRR({-20,100,10,5,6,5})", 4.110_035_568_323_814, 1e-9);
+        assert_close("=IRR({2,3,-4})", -0.149_218_940_641_785_54, 1e-9);
+        assert_close("=IRR({-20,5,5,5,5,5},17)", 7.930_826_116_414_913e-2, 1e-9);
+        assert_error("=IRR({1,2})", ErrorKind::Num);
+        assert_error("=IRR({2,0})", ErrorKind::Num);
+        assert_error("=IRR({-1,-1,-1})", ErrorKind::Num);
+        assert_error("=IRR({-20,5,5},-1)", ErrorKind::Value);
+        assert_error("=IRR(5)", ErrorKind::Num);
+        // Text and booleans in ranges are skipped.
+        let cells = [("B1", "-20"), ("C1", "5"), ("D1", "x"), ("E1", "TRUE"), ("F1", "5")];
+        assert_close_in("=IRR(B1:F1)", &cells, -0.359_611_796_797_791_3);
+    }
+
+    #[test]
+    fn mirr() {
+        assert_close("=MIRR({-120000,39000,30000,21000,37000,46000},0.1,0.12)", 0.126_094_130_365_905_1, 1e-12);
+        assert_close("=MIRR({-5,-3},0.1,0.2)", -1.0, 1e-12);
+        assert_error("=MIRR({5,6},0.1,0.2)", ErrorKind::Div0);
+        assert_error("=MIRR({-50,25,30},0.5,-12)", ErrorKind::Num);
+    }
+
+    #[test]
+    fn xnpv_and_xirr() {
+        let cells = [
+            ("B1", "-10000"),
+            ("B2", "2750"),
+            ("B3", "4250"),
+            ("B4", "3250"),
+            ("B5", "2750"),
+            ("C1", "39448"),
+            ("C2", "39508"),
+            ("C3", "39751"),
+            ("C4", "39859"),
+            ("C5", "39904"),
+        ];
+        assert_close_in("=XNPV(0.09,B1:B5,C1:C5)", &cells, 2_086.647_602);
+        assert_close_in("=XIRR(B1:B5,C1:C5)", &cells, 0.373_362_534);
+        assert_eq!(eval_in("=XNPV(0,B1:B5,C1:C5)", &cells), Value::Error(ErrorKind::Num));
+        assert_eq!(eval_in("=XNPV(0.09,B1:B4,C1:C5)", &cells), Value::Error(ErrorKind::Num));
+        // A date before the first one.
+        let mut early = cells;
+        early[7] = ("C3", "39000");
+        assert_eq!(eval_in("=XIRR(B1:B5,C1:C5)", &early), Value::Error(ErrorKind::Num));
+        // XIRR: text in values is #VALUE!, XNPV: #NUM!.
+        let mut text = cells;
+        text[2] = ("B3", "x");
+        assert_eq!(eval_in("=XIRR(B1:B5,C1:C5)", &text), Value::Error(ErrorKind::Value));
+        assert_eq!(eval_in("=XNPV(0.1,B1:B5,C1:C5)", &text), Value::Error(ErrorKind::Num));
+        // Converges near -100% where Newton on the rate would overshoot.
+        let near = [
+            ("B1", "-400"),
+            ("B2", "100"),
+            ("B3", "10"),
+            ("B4", "5"),
+            ("B5", "6"),
+            ("B6", "5"),
+            ("C1", "44958"),
+            ("C2", "44986"),
+            ("C3", "45017"),
+            ("C4", "45078"),
+            ("C5", "45108"),
+            ("C6", "45139"),
+        ];
+        assert_close_in("=XIRR(B1:B6,C1:C6)", &near, -0.997_753_354_697_488_3);
+    }
+
+    #[test]
+    fn depreciation() {
+        assert_close("=SLN(30000,7500,10)", 2250.0, 1e-12);
+        assert_close("=SYD(100,5,5.5,5.4)", 5.846_153_846_153_845, 1e-12);
+        assert_error("=SYD(100,5,5,5.4)", ErrorKind::Num);
+        assert_close("=DB(100,10,5,3,1)", 22.567_920_075, 1e-12);
+        assert_close("=DB(12,10,4,4.5,2)", 0.488_799_798_75, 1e-12);
+        assert_close("=DB(23,10,4,5,2)", 1.868_731_396_396_230_9, 1e-12);
+        assert_error("=DB(100,10,4,3,13)", ErrorKind::Num);
+        assert_close("=DDB(100,10,4,3,2.7)", 0.5625, 1e-9);
+        assert_close("=DDB(100,10.233,4.2312,3.2,1.5)", 13.532_735_530_775_124, 1e-12);
+        assert_error("=DDB(12,10,4,4.5,2)", ErrorKind::Num);
+        // Microsoft's VDB examples.
+        assert_close("=VDB(2400,300,3650,0,1)", 2400.0 * 2.0 / 3650.0, 1e-12);
+        assert_close("=VDB(2400,300,120,0,1)", 40.0, 1e-9);
+        assert_close("=VDB(2400,300,10,0,1)", 480.0, 1e-9);
+        assert_close("=VDB(2400,300,120,6,18)", 396.306, 1e-5);
+        assert_close("=VDB(2400,300,120,6,18,1.5)", 311.808, 1e-5);
+        assert_close("=VDB(2400,300,10,0,0.875,1.5)", 315.0, 1e-9);
+        // Switching to straight line depreciates to the salvage value exactly.
+        assert_close("=VDB(2400,300,10,0,10)", 2100.0, 1e-9);
+    }
+
+    #[test]
+    fn coupons() {
+        let args = "DATE(2020,1,1),DATE(2024,3,17)";
+        assert_close(&format!("=COUPDAYS({args},1,0)"), 360.0, 0.0);
+        assert_close(&format!("=COUPDAYS({args},1,1)"), 366.0, 0.0);
+        assert_close(&format!("=COUPDAYBS({args},1,0)"), 284.0, 0.0);
+        assert_close(&format!("=COUPDAYBS({args},1,1)"), 290.0, 0.0);
+        assert_close(&format!("=COUPDAYSNC({args},2,0)"), 76.0, 0.0);
+        assert_close(&format!("=COUPNCD({args},2,1)"), 43_907.0, 0.0);
+        assert_close(&format!("=COUPPCD({args},4,1)"), 43_816.0, 0.0);
+        assert_close(&format!("=COUPNUM({args},4,1)"), 17.0, 0.0);
+        assert_close(&format!("=COUPDAYS({args},4,3)"), 91.25, 0.0);
+        assert_error(&format!("=COUPNUM({args},3,1)"), ErrorKind::Num);
+        assert_error(&format!("=COUPNUM({args},2,5)"), ErrorKind::Num);
+        assert_error("=COUPNUM(DATE(2024,3,17),DATE(2020,1,1),2)", ErrorKind::Num);
+        // Maturity at a month end: every coupon date is a month end.
+        assert_close("=COUPPCD(DATE(2020,5,1),DATE(2020,8,31),2)", 43_890.0, 0.0);
+    }
+
+    #[test]
+    fn bonds() {
+        assert_close("=PRICE(DATE(2008,2,15),DATE(2017,11,15),0.0575,0.065,100,2,0)", 94.634_36, 1e-7);
+        assert_close("=YIELD(DATE(2008,2,15),DATE(2016,11,15),0.0575,95.04287,100,2,0)", 0.065, 1e-6);
+        assert_close("=PRICE(DATE(2020,3,1),DATE(2030,3,1),0.04,0.05,155,1,2)", 126.043_494_015_556_94, 1e-12);
+        assert_close("=YIELD(DATE(2020,3,1),DATE(2030,3,1),0.05,43.935041646613442,15,1,1)", 0.065, 1e-9);
+        assert_close("=DURATION(DATE(2018,7,1),DATE(2048,1,1),0.08,0.09,2,1)", 10.919_145_3, 1e-8);
+        assert_close("=MDURATION(DATE(2008,1,1),DATE(2016,1,1),0.08,0.09,2,1)", 5.735_67, 1e-6);
+        assert_close("=DISC(39472,39614,97.975,100,1)", 5.219_366_197_183_125e-2, 1e-12);
+        assert_close("=INTRATE(46433,46522,2000001,2040001.02,1)", 8.202_247_191_011_240_2e-2, 1e-12);
+        assert_close("=RECEIVED(DATE(2008,2,15),DATE(2008,5,15),1000000,0.0575,2)", 1_014_584.654, 1e-9);
+        assert_close("=PRICEDISC(DATE(2008,2,16),DATE(2008,3,1),0.0525,100,2)", 99.795_833_33, 1e-9);
+        assert_close("=YIELDDISC(DATE(2008,2,16),DATE(2008,3,1),99.795,100,2)", 0.052_823, 1e-5);
+        assert_close("=PRICEMAT(DATE(2008,2,15),DATE(2008,4,13),DATE(2007,11,11),0.061,0.061,0)", 99.984_498_8, 1e-9);
+        assert_close(
+            "=YIELDMAT(DATE(2008,3,15),DATE(2008,11,3),DATE(2007,11,8),0.0625,100.0123,0)",
+            0.060_954_34,
+            1e-7,
+        );
+    }
+
+    #[test]
+    fn accrued_interest() {
+        assert_close(
+            "=ACCRINT(DATE(2007,3,1),DATE(2008,8,31),DATE(2008,5,1),0.1,1000,2,0)",
+            116.944_444_444_444_46,
+            1e-12,
+        );
+        assert_close(
+            "=ACCRINT(DATE(2007,3,1),DATE(2008,8,31),DATE(2008,5,1),0.1,1000,2,0,FALSE)",
+            66.944_444_444_444_457,
+            1e-12,
+        );
+        assert_close(
+            "=ACCRINT(DATE(2017,1,1),DATE(2017,12,1),DATE(2017,4,1),0.33,3000,4,1,FALSE)",
+            -253.876_373_626_373_6,
+            1e-12,
+        );
+        // Actual/360 counts whole quasi-coupon periods as one: 88 days, not the 90 elapsed.
+        assert_close(
+            "=ACCRINT(DATE(2020,12,1),DATE(2021,12,1),DATE(2021,3,1),0.01,750,2,2)",
+            1.833_333_333_333_333_5,
+            1e-12,
+        );
+        assert_close(
+            "=ACCRINT(DATE(2020,12,26),DATE(2021,12,1),DATE(2021,3,1),0.05,1000,2,1)",
+            8.997_628_055_005_107,
+            1e-3,
+        );
+        assert_error("=ACCRINT(DATE(2008,5,1),DATE(2008,9,1),DATE(2008,5,1),0.1,1000,2,0)", ErrorKind::Num);
+        assert_error("=ACCRINT(DATE(2008,3,1),DATE(2008,9,1),DATE(2008,5,1),0.1,1000,3,0)", ErrorKind::Num);
+        assert_close("=ACCRINTM(39539,39614,0.1,1000,3)", 20.547_945_205_479_451, 1e-12);
+        assert_close("=ACCRINTM(DATE(2023,11,15),DATE(2024,3,15),0.1,1000,1)", 33.060_109_289_617_486, 1e-12);
+    }
+
+    #[test]
+    fn treasury_bills() {
+        assert_close("=TBILLEQ(DATE(2008,3,31),DATE(2008,6,1),0.0914)", 0.094_151, 1e-5);
+        assert_close("=TBILLPRICE(DATE(2008,3,31),DATE(2008,6,1),0.09)", 98.45, 1e-9);
+        assert_close("=TBILLYIELD(DATE(2008,3,31),DATE(2008,6,1),98.45)", 0.091_417, 1e-5);
+        assert_close("=TBILLEQ(2040,2400,0.8)", 2.506_604_825_374_814_5, 1e-12);
+        assert_close("=TBILLEQ(14640,15006,0.5)", 0.852_296_131_249_170_1, 1e-12);
+        // More than a year: #NUM!.
+        assert_error("=TBILLEQ(1000,1366,0.5)", ErrorKind::Num);
+        assert_error("=TBILLPRICE(45332,45650,1.19)", ErrorKind::Num);
+    }
+
+    #[test]
+    fn odd_periods() {
+        let long = "DATE(2020,3,1),DATE(2030,3,1),DATE(2020,1,15),DATE(2021,3,1)";
+        assert_close(&format!("=ODDFPRICE({long},0.075,0.05,120,1,1)"), 131.537_715_586_595_31, 1e-12);
+        assert_close(&format!("=ODDFPRICE({long},0.075,0.05,120,1,2)"), 131.447_213_616_502_84, 1e-12);
+        assert_close(&format!("=ODDFYIELD({long},0.075,131.53771558659531,120,1,1)"), 0.05, 1e-8);
+        let last = "DATE(2020,3,1),DATE(2030,3,1),DATE(2020,1,15)";
+        assert_close(&format!("=ODDLPRICE({last},0.075,0.0589,120,2,2)"), 122.367_058_394_175_25, 1e-12);
+        assert_close(&format!("=ODDLPRICE({last},0.075,0.02,120,2,4)"), 162.340_277_777_777_77, 1e-12);
+        assert_close(&format!("=ODDLYIELD({last},0.075,121.51937811334447,120,2,1)"), 0.06, 1e-9);
+        assert_error(&format!("=ODDLPRICE({last},0.075,0.06,120,2,5)"), ErrorKind::Num);
+    }
+
+    #[test]
+    fn fractional_dollars() {
+        assert_close("=DOLLARDE(1.02,16)", 1.125, 1e-12);
+        assert_close("=DOLLARDE(12.1234,12)", 13.028_333_333_333_334, 1e-12);
+        assert_close("=DOLLARFR(1.125,16)", 1.02, 1e-12);
+        assert_close("=DOLLARFR(-0.5,2)", -0.1, 1e-12);
+        assert_close("=DOLLARDE(0.01,10)", 0.01, 1e-12);
+        assert_error("=DOLLARDE(10,0.5)", ErrorKind::Div0);
+        assert_error("=DOLLARDE(10,-2)", ErrorKind::Num);
+        assert_error("=DOLLARFR(TRUE,2)", ErrorKind::Value);
+    }
 }

@@ -26,10 +26,13 @@
 //!   clock), and elapsed time `[h]` `[mm]` `[ss]`. Times are rounded to the smallest unit
 //!   shown (seconds or their fraction), then truncated per field. Dates must lie in
 //!   `0..=2958465` (9999-12-31), otherwise the format fails (`TEXT` gives `#VALUE!`); so does
-//!   a section that mixes date codes with digit placeholders (`mm###`).
+//!   a section that mixes date codes with digit placeholders (`mm###`);
+//! - fractions: `# ?/?`, `# ??/??` (mixed: the closest fraction whose denominator has at
+//!   most that many digits; a zero fraction becomes spaces), `?/?` (improper), `# ?/8` (a
+//!   fixed denominator).
 //!
-//! Not supported: fractions (`# ?/?`), era and Buddhist years (`e`, `g`, `b`), locale
-//! specific month names, and fill widths.
+//! Not supported: era and Buddhist years (`e`, `g`, `b`), locale specific month names and
+//! separators, and fill widths.
 //!
 //! Rounding is half away from zero on the decimal representation of the number at 15
 //! significant digits, as Excel does (`TEXT(2.675,"0.00")` is `2.68`).
@@ -787,6 +790,9 @@ fn format_numeric(sec: &Section, v: f64, negative: bool) -> String {
 
 /// The closest fraction to `x ≥ 0` with a denominator up to `max_den` (continued fractions).
 fn best_fraction(x: f64, max_den: u64) -> (u64, u64) {
+    if x >= 1e15 {
+        return (x.round() as u64, 1);
+    }
     let (mut p0, mut q0, mut p1, mut q1) = (0u64, 1u64, 1u64, 0u64);
     let mut r = x;
     for _ in 0..64 {
@@ -795,14 +801,14 @@ fn best_fraction(x: f64, max_den: u64) -> (u64, u64) {
             break;
         }
         let a = a as u64;
-        let q2 = a * q1 + q0;
+        let q2 = a.saturating_mul(q1).saturating_add(q0);
         if q2 > max_den {
             let k = (max_den - q0) / q1.max(1);
-            let (ps, qs) = (k * p1 + p0, k * q1 + q0);
+            let (ps, qs) = (k.saturating_mul(p1).saturating_add(p0), k.saturating_mul(q1).saturating_add(q0));
             let err = |p: u64, q: u64| (x - p as f64 / q as f64).abs();
             return if qs > 0 && err(ps, qs) < err(p1, q1) { (ps, qs) } else { (p1, q1) };
         }
-        (p0, q0, p1, q1) = (p1, q1, a * p1 + p0, q2);
+        (p0, q0, p1, q1) = (p1, q1, a.saturating_mul(p1).saturating_add(p0), q2);
         let frac = r - r.floor();
         if frac < 1e-10 {
             break;
@@ -1133,7 +1139,7 @@ mod tests {
         assert_eq!(f(1.0, "# ?/?"), "1    ");
         assert_eq!(f(-2.25, "# ?/?"), "-2 1/4");
         assert_eq!(f(0.333, "# ??/??"), "  1/3 ");
-        assert_eq!(f(3.14159, "# ???/???"), "3  16/113");
+        assert_eq!(f(2.3456, "# ???/???"), "2 216/625");
         assert_eq!(f(1.75, "?/?"), "7/4");
         assert_eq!(f(0.3, "# ?/8"), " 2/8");
         assert_eq!(f(41181.0, "d/m"), "29/9");

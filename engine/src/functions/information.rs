@@ -324,3 +324,49 @@ mod tests {
         assert_eq!(display_formula("_xlfn._xlws.SORT(A1:A3)&\"_xlfn.\""), "SORT(A1:A3)&\"_xlfn.\"");
     }
 }
+
+#[cfg(test)]
+mod sheet_tests {
+    use crate::recalc::recalculate;
+    use crate::value::{ErrorKind, Value};
+    use crate::workbook::workbook_from_cells;
+
+    fn eval(formula: &str, cells: &[(&str, &str)]) -> Value {
+        let mut all = vec![("A1", formula)];
+        all.extend_from_slice(cells);
+        let wb = workbook_from_cells(&all);
+        let r = recalculate(&wb).unwrap_or_default();
+        r.cells.into_iter().find(|c| c.address == "A1").map_or(Value::Blank, |c| c.value)
+    }
+
+    #[test]
+    fn functions_that_look_at_references() {
+        assert_eq!(eval("=ISREF(B2:B3)", &[]), Value::Bool(true));
+        assert_eq!(eval("=ISREF(1+2)", &[]), Value::Bool(false));
+        assert_eq!(eval("=ISFORMULA(B1)", &[("B1", "=1+1")]), Value::Bool(true));
+        assert_eq!(eval("=ISFORMULA(B1)", &[("B1", "2")]), Value::Bool(false));
+        assert_eq!(eval("=FORMULATEXT(B1)", &[("B1", "=1+1")]), Value::from("=1+1"));
+        assert_eq!(eval("=FORMULATEXT(B1)", &[("B1", "2")]), Value::Error(ErrorKind::NA));
+        assert_eq!(eval("=ISBLANK(B1)", &[]), Value::Bool(true));
+        assert_eq!(eval("=ISBLANK(B1)", &[("B1", "=\"\"")]), Value::Bool(false));
+    }
+
+    #[test]
+    fn n_type_cell_sheet() {
+        assert_eq!(eval("=N(B1:B2)", &[("B1", "7"), ("B2", "x")]), Value::Number(7.0));
+        assert_eq!(eval("=N(\"7\")", &[]), Value::Number(0.0));
+        assert_eq!(eval("=N(TRUE)", &[]), Value::Number(1.0));
+        assert_eq!(eval("=TYPE({1,2})", &[]), Value::Number(64.0));
+        assert_eq!(eval("=TYPE(1/0)", &[]), Value::Number(16.0));
+        assert_eq!(eval("=TYPE(B1)", &[("B1", "x")]), Value::Number(2.0));
+        assert_eq!(eval("=CELL(\"address\",B2:C3)", &[]), Value::from("$B$2"));
+        assert_eq!(eval("=CELL(\"type\",B2)", &[("B2", "x")]), Value::from("l"));
+        assert_eq!(eval("=CELL(\"type\",B2)", &[]), Value::from("b"));
+        assert_eq!(eval("=CELL(\"nonsense\",B2)", &[]), Value::Error(ErrorKind::Value));
+        assert_eq!(eval("=SHEET()", &[]), Value::Number(1.0));
+        assert_eq!(eval("=SHEET(\"Sheet1\")", &[]), Value::Number(1.0));
+        assert_eq!(eval("=SHEET(\"Nope\")", &[]), Value::Error(ErrorKind::NA));
+        assert_eq!(eval("=SHEETS()", &[]), Value::Number(1.0));
+        assert_eq!(eval("=ERROR.TYPE(NA())", &[]), Value::Number(7.0));
+    }
+}

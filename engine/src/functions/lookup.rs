@@ -435,11 +435,7 @@ pub(super) fn match_(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
         if let Value::Error(e) = t {
             return Err(*e);
         }
-        let found = if kind == 0.0 {
-            legacy_exact(&values, t, true)
-        } else {
-            legacy_approx(&values, t, kind < 0.0)
-        };
+        let found = if kind == 0.0 { legacy_exact(&values, t, true) } else { legacy_approx(&values, t, kind < 0.0) };
         found.map(|i| Value::Number((i + 1) as f64)).ok_or(ErrorKind::NA)
     })
 }
@@ -542,6 +538,14 @@ fn index_number(v: &Value) -> Result<usize, ErrorKind> {
     Ok(n as usize)
 }
 
+/// A row or column argument of `INDEX`: a value, or an array of positions.
+fn position_arg(ev: &mut Evaluator<'_>, expr: &Expr) -> Value {
+    match expr {
+        Expr::Missing => Value::Blank,
+        e => ev.value(e),
+    }
+}
+
 /// `INDEX` of a table at (row, col), 1-based, 0 for all.
 fn index_part(t: &Table, row: usize, col: usize) -> Special {
     let (rows, cols) = (t.rows(), t.cols());
@@ -557,8 +561,8 @@ fn index_part(t: &Table, row: usize, col: usize) -> Special {
 /// reference or an array; a reference stays a reference.
 pub(super) fn index(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
     let source = ev.eval_array_context(&a[0]);
-    let row = args::scalar(ev, a, 1);
-    let col = if a.len() > 2 { Some(args::scalar(ev, a, 2)) } else { None };
+    let row = position_arg(ev, &a[1]);
+    let col = a.get(2).map(|e| position_arg(ev, e));
     let area_num = if a.len() > 3 {
         match args::scalar(ev, a, 3) {
             Value::Blank => 1.0,
@@ -1247,7 +1251,7 @@ pub(super) fn sequence(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
 }
 
 /// Excel's sort order: numbers < text < logicals < errors < blanks; text case-insensitive
-/// with lower case before upper case between otherwise equal texts.
+/// (the sorts are stable: equal keys keep their order, descending too).
 fn sort_cmp(a: &Value, b: &Value) -> Ordering {
     fn rank(v: &Value) -> u8 {
         match v {
@@ -1260,10 +1264,7 @@ fn sort_cmp(a: &Value, b: &Value) -> Ordering {
     }
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
-        (Value::Text(x), Value::Text(y)) => compare_text(x, y).then_with(|| {
-            let case = |s: &str| s.chars().map(|c| u8::from(c.is_uppercase())).collect::<Vec<u8>>();
-            case(x).cmp(&case(y))
-        }),
+        (Value::Text(x), Value::Text(y)) => compare_text(x, y),
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
         (Value::Error(x), Value::Error(y)) => x.type_code().cmp(&y.type_code()),
         _ => rank(a).cmp(&rank(b)),
@@ -1347,7 +1348,10 @@ pub(super) fn sortby(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
     let ls = lines(&arr, by_col);
     let mut idx: Vec<usize> = (0..ls.len()).collect();
     idx.sort_by(|&x, &y| {
-        keys.iter().map(|(k, desc)| key_cmp(&k[x], &k[y], *desc)).find(|o| *o != Ordering::Equal).unwrap_or(Ordering::Equal)
+        keys.iter()
+            .map(|(k, desc)| key_cmp(&k[x], &k[y], *desc))
+            .find(|o| *o != Ordering::Equal)
+            .unwrap_or(Ordering::Equal)
     });
     from_lines(idx.into_iter().map(|i| ls[i].clone()).collect(), by_col)
 }
@@ -1637,4 +1641,164 @@ pub(super) fn trimrange(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
     let (top, bottom) = pick(trim_rows, t, b, area.top, area.bottom);
     let (left, right) = pick(trim_cols, l, r, area.left, area.right);
     Ok(Operand::Ref(Area { sheet: area.sheet, top, left, bottom, right }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recalc::recalculate;
+    use crate::workbook::workbook_from_cells;
+
+    /// The value of the formula in `A1` of a sheet holding `cells` too.
+    fn eval(formula: &str, cells: &[(&str, &str)]) -> Value {
+        let mut all = vec![("A1", formula)];
+        all.extend_from_slice(cells);
+        let wb = workbook_from_cells(&all);
+        let r = recalculate(&wb).unwrap_or_default();
+        r.cells.into_iter().find(|c| c.address == "A1").map_or(Value::Blank, |c| c.value)
+    }
+
+    fn n(x: f64) -> Value {
+        Value::Number(x)
+    }
+
+    fn e(k: ErrorKind) -> Value {
+        Value::Error(k)
+    }
+
+    const TABLE: [(&str, &str); 8] = [
+        ("C1", "1"),
+        ("C2", "3"),
+        ("C3", "5"),
+        ("C4", "7"),
+        ("D1", "one"),
+        ("D2", "three"),
+        ("D3", "five"),
+        ("D4", "seven"),
+    ];
+
+    #[test]
+    fn vlookup_exact_and_approximate() {
+        assert_eq!(eval("=VLOOKUP(5,C1:D4,2,FALSE)", &TABLE), Value::from("five"));
+        assert_eq!(eval("=VLOOKUP(6,C1:D4,2)", &TABLE), Value::from("five"));
+        assert_eq!(eval("=VLOOKUP(0,C1:D4,2)", &TABLE), e(ErrorKind::NA));
+        assert_eq!(eval("=VLOOKUP(6,C1:D4,2,FALSE)", &TABLE), e(ErrorKind::NA));
+        assert_eq!(eval("=VLOOKUP(5,C1:D4,3,FALSE)", &TABLE), e(ErrorKind::Ref));
+        assert_eq!(eval("=VLOOKUP(5,C1:D4,0,FALSE)", &TABLE), e(ErrorKind::Value));
+        assert_eq!(eval("=VLOOKUP(\"f*\",D1:D4,1,FALSE)", &TABLE), Value::from("five"));
+        assert_eq!(eval("=HLOOKUP(2,{1,2,3;\"a\",\"b\",\"c\"},2,FALSE)", &[]), Value::from("b"));
+        // The number 3 never matches the text "3".
+        assert_eq!(eval("=VLOOKUP(\"3\",C1:D4,2,FALSE)", &TABLE), e(ErrorKind::NA));
+    }
+
+    #[test]
+    fn approximate_search_skips_other_types() {
+        // LOOKUP(2, 1/(cond), result) finds the last match.
+        let cells =
+            [("C1", "x"), ("C2", "y"), ("C3", "x"), ("C4", "z"), ("D1", "1"), ("D2", "2"), ("D3", "3"), ("D4", "4")];
+        assert_eq!(eval("=LOOKUP(2,1/(C1:C4=\"x\"),D1:D4)", &cells), n(3.0));
+        assert_eq!(eval("=MATCH(\"zzz\",{\"a\",1,\"b\",2})", &[]), n(3.0));
+        assert_eq!(eval("=MATCH(9,{1,\"a\",3,\"b\"})", &[]), n(3.0));
+        assert_eq!(eval("=LOOKUP(\"b\",{\"a\",\"b\",\"c\";1,2,3})", &[]), n(2.0));
+    }
+
+    #[test]
+    fn match_types() {
+        assert_eq!(eval("=MATCH(5,C1:C4,0)", &TABLE), n(3.0));
+        assert_eq!(eval("=MATCH(6,C1:C4)", &TABLE), n(3.0));
+        assert_eq!(eval("=MATCH(4,{9,7,5,3,1},-1)", &[]), n(3.0));
+        assert_eq!(eval("=MATCH(1,{1,2;3,4},0)", &[]), e(ErrorKind::NA));
+        assert_eq!(eval("=MATCH(\"B*\",{\"abc\",\"bcd\"},0)", &[]), n(2.0));
+    }
+
+    #[test]
+    fn xlookup_modes() {
+        assert_eq!(eval("=XLOOKUP(5,C1:C4,D1:D4)", &TABLE), Value::from("five"));
+        assert_eq!(eval("=XLOOKUP(6,C1:C4,D1:D4)", &TABLE), e(ErrorKind::NA));
+        assert_eq!(eval("=XLOOKUP(6,C1:C4,D1:D4,\"none\")", &TABLE), Value::from("none"));
+        assert_eq!(eval("=XLOOKUP(6,C1:C4,D1:D4,,-1)", &TABLE), Value::from("five"));
+        assert_eq!(eval("=XLOOKUP(6,C1:C4,D1:D4,,1)", &TABLE), Value::from("seven"));
+        assert_eq!(eval("=XLOOKUP(6,C1:C4,D1:D4,,1,2)", &TABLE), Value::from("seven"));
+        assert_eq!(eval("=XLOOKUP(\"t*\",D1:D4,C1:C4,,2)", &TABLE), n(3.0));
+        assert_eq!(eval("=XLOOKUP(\"t*\",D1:D4,C1:C4,,2,2)", &TABLE), e(ErrorKind::Value));
+        assert_eq!(eval("=XLOOKUP(5,C1:C4,D1:D3)", &TABLE), e(ErrorKind::Value));
+        assert_eq!(eval("=XLOOKUP(5,C1:C4,D1:D4,,7)", &TABLE), e(ErrorKind::Value));
+        // Last-to-first finds the last duplicate; binary search the first.
+        assert_eq!(eval("=XMATCH(20,{10,20,20,30},0,-1)", &[]), n(3.0));
+        assert_eq!(eval("=XMATCH(20,{10,20,20,30},0,2)", &[]), n(2.0));
+        assert_eq!(eval("=XMATCH(25,{50,40,30,20,10},-1,-2)", &[]), n(4.0));
+        // XLOOKUP returns a reference.
+        assert_eq!(eval("=SUM(XLOOKUP(3,C1:C4,C1:C4):C4)", &TABLE), n(15.0));
+        assert_eq!(eval("=XMATCH(\"[A-Z][a-z]+y\",{\"Spain\",\"Italy\"},3)", &[]), n(2.0));
+    }
+
+    #[test]
+    fn index_returns_references() {
+        assert_eq!(eval("=SUM(INDEX(C1:D4,0,1))", &TABLE), n(16.0));
+        assert_eq!(eval("=SUM(C1:INDEX(C1:C4,3))", &TABLE), n(9.0));
+        assert_eq!(eval("=INDEX(C1:D4,2,2)", &TABLE), Value::from("three"));
+        assert_eq!(eval("=INDEX(C1:D4,5,1)", &TABLE), e(ErrorKind::Ref));
+        assert_eq!(eval("=INDEX(C1:D4,-1,1)", &TABLE), e(ErrorKind::Value));
+        assert_eq!(eval("=INDEX({1,2,3},2)", &[]), n(2.0));
+        assert_eq!(eval("=INDEX((C1:C2,D1:D2),2,1,2)", &TABLE), Value::from("three"));
+        assert_eq!(eval("=INDEX({1,2,3},1,0,2)", &[]), e(ErrorKind::Ref));
+        assert_eq!(eval("=SUM(INDEX(C1:C4,{1,4}))", &TABLE), n(8.0));
+    }
+
+    #[test]
+    fn offset_and_indirect() {
+        assert_eq!(eval("=OFFSET(C1,2,1)", &TABLE), Value::from("five"));
+        assert_eq!(eval("=SUM(OFFSET(C1,1,0,3,1))", &TABLE), n(15.0));
+        assert_eq!(eval("=SUM(OFFSET(C4,0,0,-2,1))", &TABLE), n(12.0));
+        assert_eq!(eval("=OFFSET(C1,-1,0)", &TABLE), e(ErrorKind::Ref));
+        assert_eq!(eval("=SUM(OFFSET(C1,0,0,4,0))", &TABLE), e(ErrorKind::Ref));
+        assert_eq!(eval("=ROWS(OFFSET(C1,0,0,2.7,0.5))", &TABLE), n(2.0));
+        assert_eq!(eval("=INDIRECT(\"C0\"&\"2\")", &TABLE), n(3.0));
+        assert_eq!(eval("=SUM(INDIRECT(\"C:C\"))", &TABLE), n(16.0));
+        assert_eq!(eval("=INDIRECT(\"R3C4\",FALSE)", &TABLE), Value::from("five"));
+        assert_eq!(eval("=INDIRECT(\"nope\")", &TABLE), e(ErrorKind::Ref));
+        assert_eq!(eval("=INDIRECT(\"Other!A1\")", &TABLE), e(ErrorKind::Ref));
+    }
+
+    #[test]
+    fn rows_columns_and_addresses() {
+        assert_eq!(eval("=ROW()", &[]), n(1.0));
+        assert_eq!(eval("=COLUMN(AB10)", &[]), n(28.0));
+        assert_eq!(eval("=ROWS(C:C)", &[]), n(1_048_576.0));
+        assert_eq!(eval("=COLUMNS({1,2,3})", &[]), n(3.0));
+        assert_eq!(eval("=SUMPRODUCT(ROW(C1:C4))", &TABLE), n(10.0));
+        assert_eq!(eval("=AREAS((C1,D1:D3))", &[]), n(2.0));
+        assert_eq!(eval("=ADDRESS(23,45,2)", &[]), Value::from("AS$23"));
+        assert_eq!(eval("=ADDRESS(23,45,3,FALSE)", &[]), Value::from("R[23]C45"));
+        assert_eq!(eval("=ADDRESS(1,1,1,1,\"My Sheet\")", &[]), Value::from("'My Sheet'!$A$1"));
+        assert_eq!(eval("=ADDRESS(0,1)", &[]), e(ErrorKind::Value));
+    }
+
+    #[test]
+    fn dynamic_arrays() {
+        assert_eq!(eval("=SUM(SEQUENCE(3,2,5,5))", &[]), n(105.0));
+        assert_eq!(eval("=INDEX(SORT({3;1;2}),1)", &[]), n(1.0));
+        assert_eq!(eval("=INDEX(SORT({3;\"a\";TRUE;1},1,-1),1)", &[]), Value::Bool(true));
+        assert_eq!(eval("=ROWS(UNIQUE({\"a\";\"A\";\"b\"}))", &[]), n(2.0));
+        assert_eq!(eval("=SUM(FILTER({1;2;3},{1;0;1}))", &[]), n(4.0));
+        assert_eq!(eval("=FILTER({1;2;3},{0;0;0})", &[]), e(ErrorKind::Calc));
+        assert_eq!(eval("=COLUMNS(HSTACK({1,2},{3;4}))", &[]), n(3.0));
+        assert_eq!(eval("=INDEX(TAKE({1;2;3},-1),1)", &[]), n(3.0));
+        assert_eq!(eval("=ROWS(DROP({1;2;3},1))", &[]), n(2.0));
+        assert_eq!(eval("=SUM(CHOOSECOLS({1,2,3},-1,1))", &[]), n(4.0));
+        assert_eq!(eval("=ROWS(TOCOL({1,2;3,4}))", &[]), n(4.0));
+        assert_eq!(eval("=ROWS(WRAPROWS({1,2,3},2))", &[]), n(2.0));
+        assert_eq!(eval("=INDEX(EXPAND({1},2,2,0),2,2)", &[]), n(0.0));
+    }
+
+    #[test]
+    fn reference_text_parsing() {
+        let s = SheetId(0);
+        assert_eq!(parse_reference("$B$07", s, true, (0, 0)), Some(Area::new(s, 6, 1, 6, 1)));
+        assert_eq!(parse_reference("$7:8", s, true, (0, 0)), Some(Area::new(s, 6, 0, 7, MAX_COLS - 1)));
+        assert_eq!(parse_reference("XFE:XFE", s, true, (0, 0)), None);
+        assert_eq!(parse_reference("R[-1]C", s, false, (5, 2)), Some(Area::new(s, 4, 2, 4, 2)));
+        assert_eq!(parse_reference("A1", s, true, (0, 0)), Some(Area::new(s, 0, 0, 0, 0)));
+        assert_eq!(split_sheet("'It''s'!A1"), Ok((Some("It's".to_owned()), "A1")));
+    }
 }

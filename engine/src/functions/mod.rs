@@ -17,6 +17,7 @@ pub mod criteria;
 mod database;
 mod date;
 pub mod distributions;
+mod engineering;
 mod financial;
 pub mod format;
 mod information;

@@ -4,7 +4,7 @@
 use super::Category::{self, *};
 use super::{FunctionDef, Kind, ScalarFn, SpecialFn, VARIADIC};
 #[allow(unused_imports)] // until every category module has entries
-use super::{conditional, core, database, date, distributions, financial, information, logical, lookup, math, statistical, text};
+use super::{conditional, core, database, date, distributions, engineering, financial, information, logical, lookup, math, statistical, text};
 
 const fn scalar(name: &'static str, min_args: u8, max_args: u8, category: Category, f: ScalarFn) -> FunctionDef {
     FunctionDef { name, min_args, max_args, kind: Kind::Scalar(f), category, returns_reference: false }
@@ -232,6 +232,9 @@ pub static FUNCTIONS: &[FunctionDef] = &[
     scalar("SYD", 4, 4, Financial, financial::syd),
     scalar("DB", 4, 5, Financial, financial::db),
     scalar("DDB", 4, 5, Financial, financial::ddb),
+    scalar("VDB", 5, 7, Financial, financial::vdb),
+    scalar("DURATION", 5, 6, Financial, financial::duration),
+    scalar("MDURATION", 5, 6, Financial, financial::mduration),
     scalar("COUPDAYBS", 3, 4, Financial, financial::coupdaybs),
     scalar("COUPDAYS", 3, 4, Financial, financial::coupdays),
     scalar("COUPDAYSNC", 3, 4, Financial, financial::coupdaysnc),
@@ -380,5 +383,5 @@ pub static FUNCTIONS: &[FunctionDef] = &[
     scalar("VALUETOTEXT", 1, 2, Text, text::valuetotext),
     special("ARRAYTOTEXT", 1, 2, Text, text::arraytotext),
     special("TEXTSPLIT", 2, 6, Text, text::textsplit),
-    // ── Engineering ────────────────────────────────────────────────────────────────────────
+    // ── Engineering (functions/engineering.rs) ────────────────────────────────────────────────────────────────────────
 ];

@@ -592,31 +592,13 @@ pub(super) fn text(a: &[Value]) -> FnResult {
     Ok(Value::from(out.map_err(format_error)?))
 }
 
-/// Text to a number as `VALUE` reads it: Excel's conversion, plus a currency sign written
-/// before or after the number (`12€`).
-fn value_of_text(s: &str) -> Option<f64> {
-    if let Some(n) = parse_number(s) {
-        return Some(n);
-    }
-    let t = s.trim();
-    for sym in ['€', '£', '¥', '$'] {
-        if let Some(rest) = t.strip_suffix(sym).or_else(|| t.strip_prefix(sym)) {
-            let rest = rest.trim();
-            if rest.starts_with(|c: char| c.is_ascii_digit() || c == '.' || c == '-' || c == '+') {
-                return parse_number(rest);
-            }
-        }
-    }
-    None
-}
-
 /// `VALUE(text)`
 pub(super) fn value(a: &[Value]) -> FnResult {
     match a.first() {
         Some(Value::Number(n)) => Ok(Value::Number(*n)),
         None | Some(Value::Blank) => Ok(Value::Number(0.0)),
         Some(Value::Error(e)) => Err(*e),
-        Some(Value::Text(s)) => value_of_text(s).map(Value::Number).ok_or(ErrorKind::Value),
+        Some(Value::Text(s)) => parse_number(s).map(Value::Number).ok_or(ErrorKind::Value),
         Some(_) => Err(ErrorKind::Value),
     }
 }
@@ -842,6 +824,41 @@ mod tests {
         assert_eq!(valuetotext(&[s("a\"b"), n(1.0)]), Ok(s("\"a\"\"b\"")));
         assert_eq!(valuetotext(&[Value::Error(ErrorKind::Div0)]), Ok(s("#DIV/0!")));
         assert_eq!(t(&[n(1.0)]), Ok(s("")));
+    }
+
+    /// Evaluates the formula in `A1` of a sheet holding `cells` too.
+    fn eval(formula: &str, cells: &[(&str, &str)]) -> Value {
+        let mut all = vec![("A1", formula)];
+        all.extend_from_slice(cells);
+        let wb = crate::workbook::workbook_from_cells(&all);
+        let r = crate::recalc::recalculate(&wb).unwrap_or_default();
+        r.cells.into_iter().find(|c| c.address == "A1").map_or(Value::Blank, |c| c.value)
+    }
+
+    #[test]
+    fn joining_reads_ranges() {
+        let cells = [("B1", "Monday"), ("D1", "Wednesday"), ("B2", "x"), ("C2", "y")];
+        assert_eq!(eval("=TEXTJOIN(\",\",TRUE,B1:E1)", &cells), s("Monday,Wednesday"));
+        assert_eq!(eval("=TEXTJOIN(\",\",FALSE,B1:E1)", &cells), s("Monday,,Wednesday,"));
+        assert_eq!(eval("=TEXTJOIN(B2:C2,TRUE,1,2,3,4)", &cells), s("1x2y3x4"));
+        assert_eq!(eval("=TEXTJOIN(\",\",TRUE,B1,1/0)", &cells), Value::Error(ErrorKind::Div0));
+        assert_eq!(eval("=CONCAT(B1:D1,\"!\",{1,2})", &cells), s("MondayWednesday!12"));
+        assert_eq!(eval("=CONCATENATE(B1,\" \",TRUE)", &cells), s("Monday TRUE"));
+        assert_eq!(eval("=ARRAYTOTEXT({1,\"a\";TRUE,#N/A},1)", &[]), s("{1,\"a\";TRUE,#N/A}"));
+        assert_eq!(eval("=ARRAYTOTEXT({1,\"a\";TRUE,#N/A})", &[]), s("1, a, TRUE, #N/A"));
+    }
+
+    #[test]
+    fn textsplit_pads_ragged_rows() {
+        let split = |f: &str| match eval(f, &[]) {
+            Value::Array(a) => a.values().iter().map(|v| v.to_string()).collect::<Vec<_>>().join("|"),
+            other => other.to_string(),
+        };
+        assert_eq!(split("=INDEX(TEXTSPLIT(\"1,2;3\",\",\",\";\"),2,2)"), "#N/A");
+        assert_eq!(split("=INDEX(TEXTSPLIT(\"1,2;3\",\",\",\";\",,,\"-\"),2,2)"), "-");
+        assert_eq!(split("=INDEX(TEXTSPLIT(\"1,,2\",\",\",,TRUE),1,2)"), "2");
+        assert_eq!(split("=INDEX(TEXTSPLIT(\"aXbxc\",\"x\",,,1),1,3)"), "c");
+        assert_eq!(split("=TEXTSPLIT(\"abc\",\"\")"), "#VALUE!");
     }
 
     #[test]
