@@ -101,6 +101,8 @@ pub struct Evaluator<'wb> {
     in_progress: Vec<FormulaId>,
     /// The first circular reference met: formulas in order, the first repeated at the end.
     cycle: Option<Vec<FormulaId>>,
+    /// Names bound by `LET`, innermost last (upper case, without the `_xlpm.` prefix).
+    locals: Vec<(Arc<str>, Operand)>,
 }
 
 impl<'wb> Evaluator<'wb> {
@@ -116,6 +118,7 @@ impl<'wb> Evaluator<'wb> {
             diagnostics: Vec::new(),
             in_progress: Vec::new(),
             cycle: None,
+            locals: Vec::new(),
         }
     }
 
@@ -313,7 +316,24 @@ impl<'wb> Evaluator<'wb> {
         }
     }
 
+    /// Binds a `LET` name for the evaluation of the expressions that follow, until
+    /// [`Evaluator::unbind_local`].
+    pub fn bind_local(&mut self, name: &str, value: Operand) {
+        self.locals.push((Arc::from(local_name(name)), value));
+    }
+
+    /// Removes the innermost `LET` binding.
+    pub fn unbind_local(&mut self) {
+        self.locals.pop();
+    }
+
     fn eval_name(&mut self, sheet: Option<SheetId>, name: &str) -> Operand {
+        if sheet.is_none() {
+            let key = local_name(name);
+            if let Some((_, op)) = self.locals.iter().rev().find(|(n, _)| n.as_ref() == key) {
+                return op.clone();
+            }
+        }
         let wb = self.wb;
         let Some(def) = wb.name(sheet.unwrap_or(self.cur.sheet), name) else {
             return ErrorKind::Name.into();
@@ -529,6 +549,15 @@ impl<'wb> Evaluator<'wb> {
             CellContent::Formula(id) => self.wb.formula(*id).array,
             _ => None,
         }
+    }
+}
+
+/// A `LET`/`LAMBDA` parameter name as files store it (`_xlpm.x`), upper case, without prefix.
+fn local_name(name: &str) -> String {
+    let upper = name.to_uppercase();
+    match upper.strip_prefix("_XLPM.") {
+        Some(rest) => rest.to_owned(),
+        None => upper,
     }
 }
 

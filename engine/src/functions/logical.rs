@@ -90,23 +90,26 @@ fn replace_errors(ev: &mut Evaluator<'_>, a: &[Expr], only_na: bool) -> Special 
                 return Ok(Operand::Value(Value::Array(arr)));
             }
             let alt = ev.value(&a[1]);
-            let out = Array::new(
-                arr.rows(),
-                arr.cols(),
-                arr.iter_indexed()
-                    .map(|(i, j, v)| {
-                        if hit(v) {
-                            match &alt {
-                                Value::Array(x) => x.get_broadcast(i, j),
-                                other => other.clone(),
-                            }
-                        } else {
-                            v.clone()
+            // The result has the broadcast shape of both arguments.
+            let (rows, cols) = match &alt {
+                Value::Array(x) => (arr.rows().max(x.rows()), arr.cols().max(x.cols())),
+                _ => (arr.rows(), arr.cols()),
+            };
+            let mut out = Vec::with_capacity(rows * cols);
+            for i in 0..rows {
+                for j in 0..cols {
+                    let v = arr.get_broadcast(i, j);
+                    out.push(if hit(&v) {
+                        match &alt {
+                            Value::Array(x) => x.get_broadcast(i, j),
+                            other => other.clone(),
                         }
-                    })
-                    .collect(),
-            );
-            Ok(Operand::Value(Value::from(out)))
+                    } else {
+                        v
+                    });
+                }
+            }
+            Ok(Operand::Value(Value::from(Array::new(rows, cols, out))))
         }
         v if hit(&v) => Ok(branch(ev, a.get(1), Value::Blank)),
         v => Ok(Operand::Value(v)),
@@ -169,8 +172,8 @@ pub(super) fn choose(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
 }
 
 /// Folds the logical values of the arguments of `AND`, `OR`, `XOR`: booleans and numbers
-/// count, text and blanks in ranges are skipped, text typed directly is `#VALUE!` unless it
-/// reads as TRUE/FALSE; no logical value at all is `#VALUE!`.
+/// count, text typed directly counts when it reads TRUE/FALSE, other text and blanks are
+/// skipped; no logical value at all is `#VALUE!`.
 fn fold_logical(ev: &mut Evaluator<'_>, a: &[Expr], init: bool, f: fn(bool, bool) -> bool) -> Special {
     let mut acc = init;
     let mut any = false;
@@ -181,9 +184,13 @@ fn fold_logical(ev: &mut Evaluator<'_>, a: &[Expr], init: bool, f: fn(bool, bool
                 acc = f(acc, v.to_bool()?);
                 any = true;
             }
+            // Text typed directly counts when it reads TRUE or FALSE, and is skipped otherwise
+            // (`OR("", TRUE)` is TRUE; `OR("")` has no logical value, so `#VALUE!`).
             (Source::Direct, Value::Text(_)) => {
-                acc = f(acc, v.to_bool()?);
-                any = true;
+                if let Ok(b) = v.to_bool() {
+                    acc = f(acc, b);
+                    any = true;
+                }
             }
             _ => {}
         }
@@ -205,6 +212,32 @@ pub(super) fn or(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
 /// `XOR(logical1, …)`
 pub(super) fn xor(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
     fold_logical(ev, a, false, |x, y| x ^ y)
+}
+
+/// `LET(name1, value1, [name2, value2, …], calculation)`: evaluates each value once, binds it
+/// to its name for what follows, and returns the calculation.
+pub(super) fn let_(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
+    if a.len() % 2 == 0 {
+        return Err(ErrorKind::Value);
+    }
+    let mut bound = 0;
+    let mut result = Ok(Operand::Value(Value::Blank));
+    for pair in a[..a.len() - 1].chunks(2) {
+        let Expr::Name { sheet: None, name } = &pair[0] else {
+            result = Err(ErrorKind::Value);
+            break;
+        };
+        let value = ev.eval(&pair[1]);
+        ev.bind_local(name, value);
+        bound += 1;
+    }
+    if result.is_ok() {
+        result = Ok(ev.eval(&a[a.len() - 1]));
+    }
+    for _ in 0..bound {
+        ev.unbind_local();
+    }
+    result
 }
 
 /// `NOT(logical)`

@@ -34,6 +34,7 @@ pub static FUNCTIONS: &[FunctionDef] = &[
     special("OR", 1, VARIADIC, Logical, logical::or),
     special("XOR", 1, VARIADIC, Logical, logical::xor),
     scalar("NOT", 1, 1, Logical, logical::not),
+    reference("LET", 3, VARIADIC, Logical, logical::let_),
     scalar("TRUE", 0, 0, Logical, logical::true_),
     scalar("FALSE", 0, 0, Logical, logical::false_),
     // ── Lookup and reference ───────────────────────────────────────────────────────────────

@@ -31,6 +31,8 @@ pub(super) struct SheetScan {
     pub(super) arrays: Vec<((u32, u32), (u32, u32, u32, u32))>,
     /// Number of `<c>` elements.
     pub(super) cells: u64,
+    /// Error cells whose real error is a rich value: (row, col) → `vm` index.
+    pub(super) rich_errors: Vec<((u32, u32), u32)>,
 }
 
 fn is_xml_part(name: &str) -> bool {
@@ -111,7 +113,10 @@ pub(super) fn inspect(bytes: &[u8], limits: &Limits) -> Result<Package, ImportEr
         let mut reader = Counting { inner: (&mut entry).take(cap + 1), count: 0 };
         let corrupt = |e: &dyn std::fmt::Display| ImportError::Corrupt(format!("{name}: {e}"));
         let mut doctype = false;
-        if lower == "xl/workbook.xml" || lower == "xl/_rels/workbook.xml.rels" {
+        if lower == "xl/workbook.xml"
+            || lower == "xl/_rels/workbook.xml.rels"
+            || super::rich_values::PARTS.contains(&lower.as_str())
+        {
             let mut buf = Vec::new();
             (&mut reader).take(MAX_KEPT_PART).read_to_end(&mut buf).map_err(|e| corrupt(&e))?;
             doctype = contains_doctype(&buf);
@@ -179,6 +184,11 @@ fn scan_sheet(xml: impl std::io::BufRead, max_cells: u64) -> Result<SheetScan, S
                         return Err(ScanError::TooManyCells);
                     }
                     cell = attr(&e, "r").and_then(|r| crate::address::parse_a1(&r));
+                    if attr(&e, "t").as_deref() == Some("e")
+                        && let (Some(at), Some(vm)) = (cell, attr(&e, "vm").and_then(|v| v.parse().ok()))
+                    {
+                        scan.rich_errors.push((at, vm));
+                    }
                 }
                 "f" if attr(&e, "t").as_deref() == Some("array") => {
                     if let (Some(anchor), Some(range)) = (cell, attr(&e, "ref").and_then(|r| parse_range(&r))) {

@@ -10,6 +10,7 @@
 
 mod guard;
 mod parts;
+mod rich_values;
 
 use std::io::Cursor;
 use std::path::Path;
@@ -153,6 +154,7 @@ pub fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<Workbook, ImportError
     let mut builder = WorkbookBuilder::new();
     builder.date1904(info.date1904);
     let ids: Vec<SheetId> = info.sheets.iter().map(|s| builder.add_sheet(&s.name)).collect();
+    let rich_errors = rich_values::value_metadata_errors(&package.parts);
     let mut cells: u64 = 0;
     for (entry, &sheet) in info.sheets.iter().zip(&ids) {
         if entry.kind != parts::SheetKind::Worksheet {
@@ -161,6 +163,9 @@ pub fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<Workbook, ImportError
         let scan = entry.path.as_ref().and_then(|p| package.sheets.get(p));
         let arrays: std::collections::HashMap<(u32, u32), (u32, u32, u32, u32)> =
             scan.map(|s| s.arrays.iter().copied().collect()).unwrap_or_default();
+        let cell_errors: std::collections::HashMap<(u32, u32), ErrorKind> = scan
+            .map(|s| s.rich_errors.iter().filter_map(|(at, vm)| Some((*at, *rich_errors.get(vm)?))).collect())
+            .unwrap_or_default();
         let mut reader = xlsx
             .worksheet_cells_reader(&entry.name)
             .map_err(|e| ImportError::Read(format!("sheet '{}': {e}", entry.name)))?;
@@ -178,7 +183,10 @@ pub fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<Workbook, ImportError
                 return Err(ImportError::TooManyCells { limit: limits.max_cells });
             }
             let (row, col) = cell.pos;
-            let value = convert(&cell.value);
+            let value = match (convert(&cell.value), cell_errors.get(&cell.pos)) {
+                (Value::Error(_), Some(real)) => Value::Error(*real),
+                (v, _) => v,
+            };
             let formula = match cell.formula {
                 None => None,
                 Some(XlsxFormulaMetadata::Normal { formula }) => Some(formula),
