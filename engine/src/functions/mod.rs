@@ -24,6 +24,7 @@ mod information;
 mod logical;
 mod lookup;
 mod math;
+mod regex;
 mod statistical;
 mod table;
 mod text;
