@@ -667,7 +667,7 @@ fn solve_increasing(
         }
         let done = (next - x).abs() <= 2.0 * EPS * next.abs();
         x = next;
-        if done || hi - lo <= 2.0 * EPS * hi.abs() {
+        if done || (hi.is_finite() && hi - lo <= 2.0 * EPS * hi) {
             break;
         }
     }
@@ -1038,3 +1038,16 @@ pub fn poisson_pmf(k: f64, lambda: f64) -> f64 {
     (-stirling_error(k) - deviance(k, lambda)).exp() / (2.0 * PI * k).sqrt()
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_gamma_inv() {
+        for (a, p) in [(1.0, 0.36787944117144233), (3.0, 0.0803013970713942), (9.0, 1e-7), (1.0, 0.5), (0.5, 0.5)] {
+            let x = gamma_p_inv(a, p);
+            eprintln!("a={a} p={p} x={x} P={}", gamma_p(a, x));
+        }
+    }
+}
