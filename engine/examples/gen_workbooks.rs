@@ -42,8 +42,18 @@ fn npv_model() -> WorkbookInput {
     inputs.text(10, 0, "Tax rate").number(10, 1, 0.25);
 
     let mut m = SheetInput::new("Model");
-    let labels =
-        ["Year", "Units", "Price", "Revenue", "Variable cost", "Fixed cost", "EBIT", "Tax", "Cash flow", "Cumulative cash"];
+    let labels = [
+        "Year",
+        "Units",
+        "Price",
+        "Revenue",
+        "Variable cost",
+        "Fixed cost",
+        "EBIT",
+        "Tax",
+        "Cash flow",
+        "Cumulative cash",
+    ];
     for (r, label) in labels.iter().enumerate() {
         m.text(r as u32, 0, label);
     }
@@ -76,10 +86,16 @@ fn npv_model() -> WorkbookInput {
     m.text(12, 0, "EBIT margin").formula(12, 1, &format!("=IFERROR(SUM(C7:{last}7)/B12,0)"));
     m.text(13, 0, "NPV").formula(13, 1, &format!("=B9+NPV(DiscountRate,C9:{last}9)"));
     m.text(14, 0, "IRR").formula(14, 1, &format!("=IRR(B9:{last}9)"));
-    m.text(15, 0, "Payback year")
-        .formula(15, 1, &format!("=IFERROR(MATCH(TRUE,INDEX(C10:{last}10>=0,0),0),\"never\")"));
-    m.text(16, 0, "Verdict")
-        .formula(16, 1, "=IF(B14>0,\"invest\",\"do not invest\")&\" (NPV \"&TEXT(B14,\"#,##0\")&\")\"");
+    m.text(15, 0, "Payback year").formula(
+        15,
+        1,
+        &format!("=IFERROR(MATCH(TRUE,INDEX(C10:{last}10>=0,0),0),\"never\")"),
+    );
+    m.text(16, 0, "Verdict").formula(
+        16,
+        1,
+        "=IF(B14>0,\"invest\",\"do not invest\")&\" (NPV \"&TEXT(B14,\"#,##0\")&\")\"",
+    );
     WorkbookInput { sheets: vec![inputs, m], names: vec![("DiscountRate".into(), "Inputs!$B$9".into())] }
 }
 
@@ -89,7 +105,12 @@ fn npv_model() -> WorkbookInput {
 #[allow(non_snake_case)]
 fn large_model(PRODUCTS: u32) -> WorkbookInput {
     let mut p = SheetInput::new("Products");
-    p.text(0, 0, "Product").text(0, 1, "Region").text(0, 2, "Units").text(0, 3, "Growth").text(0, 4, "Price").text(0, 5, "Cost");
+    p.text(0, 0, "Product")
+        .text(0, 1, "Region")
+        .text(0, 2, "Units")
+        .text(0, 3, "Growth")
+        .text(0, 4, "Price")
+        .text(0, 5, "Cost");
     for i in 0..PRODUCTS {
         let r = i + 1;
         // Deterministic pseudo-random parameters.
@@ -151,7 +172,7 @@ fn large_model(PRODUCTS: u32) -> WorkbookInput {
     let last = montecell_engine::address::column_letters(YEARS);
     s.text(7, 0, "Discount rate").number(7, 1, 0.08);
     s.text(8, 0, "NPV").formula(8, 1, &format!("=NPV(B8,B6:{last}6)"));
-    s.text(9, 0, "Best region").formula(9, 1, &format!("=INDEX(A2:A5,MATCH(MAX(B2:B5),B2:B5,0))"));
+    s.text(9, 0, "Best region").formula(9, 1, "=INDEX(A2:A5,MATCH(MAX(B2:B5),B2:B5,0))");
     WorkbookInput { sheets: vec![p, l, s], names: vec![] }
 }
 

@@ -288,8 +288,7 @@ fn two_digit_year(y: i64, len: usize) -> i64 {
 /// Parses a date written as Excel (en-US) accepts it; returns its serial.
 pub fn parse_date_text(t: &str) -> Option<f64> {
     let t = t.trim();
-    let parts: Vec<&str> =
-        t.split(|c: char| c == '/' || c == '-' || c == ' ' || c == ',' || c == '.').filter(|p| !p.is_empty()).collect();
+    let parts: Vec<&str> = t.split(['/', '-', ' ', ',', '.']).filter(|p| !p.is_empty()).collect();
     if parts.len() < 2 || parts.len() > 3 {
         return None;
     }

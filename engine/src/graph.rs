@@ -134,12 +134,9 @@ pub fn order_of(deps: &[Vec<FormulaId>], roots: impl IntoIterator<Item = Formula
             let list = &deps[node.index()];
             if let Some(&dep) = list.get(*next) {
                 *next += 1;
-                match colour[dep.index()] {
-                    WHITE => {
-                        colour[dep.index()] = GREY;
-                        stack.push((dep, 0));
-                    }
-                    _ => {}
+                if colour[dep.index()] == WHITE {
+                    colour[dep.index()] = GREY;
+                    stack.push((dep, 0));
                 }
             } else {
                 colour[node.index()] = BLACK;

@@ -2,6 +2,8 @@
 //! range (Excel writes such files): derived cells shift the text by their offset from the
 //! cell that carries it.
 
+#![allow(clippy::expect_used)] // test code: a failed step is a failed test
+
 use std::io::{Cursor, Read, Write};
 
 use montecell_engine::import::{Limits, read_bytes};

@@ -150,11 +150,8 @@ impl<'wb> Evaluator<'wb> {
         // where evaluation entered it.
         let ring = &ids[..ids.len().saturating_sub(1)];
         let first = (0..ring.len()).min_by_key(|&i| self.wb.formula(ring[i]).cell).unwrap_or(0);
-        let mut cells: Vec<String> = ring[first..]
-            .iter()
-            .chain(&ring[..first])
-            .map(|id| self.wb.cell_name(self.wb.formula(*id).cell))
-            .collect();
+        let mut cells: Vec<String> =
+            ring[first..].iter().chain(&ring[..first]).map(|id| self.wb.cell_name(self.wb.formula(*id).cell)).collect();
         if let Some(start) = cells.first().cloned() {
             cells.push(start);
         }

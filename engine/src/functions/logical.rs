@@ -59,7 +59,7 @@ pub(super) fn if_(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
 
 /// `IFS(condition1, value1, …)`
 pub(super) fn ifs(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
-    if a.len() % 2 != 0 {
+    if !a.len().is_multiple_of(2) {
         return Err(ErrorKind::NA);
     }
     for pair in a.chunks(2) {
@@ -217,7 +217,7 @@ pub(super) fn xor(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
 /// `LET(name1, value1, [name2, value2, …], calculation)`: evaluates each value once, binds it
 /// to its name for what follows, and returns the calculation.
 pub(super) fn let_(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
-    if a.len() % 2 == 0 {
+    if a.len().is_multiple_of(2) {
         return Err(ErrorKind::Value);
     }
     let mut bound = 0;

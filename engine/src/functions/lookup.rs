@@ -949,7 +949,6 @@ pub(super) fn transpose(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
     Ok(Value::from(arr.transpose()).into())
 }
 
-
 // ── Dynamic arrays: SEQUENCE, SORT, SORTBY, FILTER, UNIQUE, stacking and reshaping ────────
 
 /// An argument as an array; an error value becomes a 1×1 array holding it.

@@ -4,7 +4,10 @@
 use super::Category::{self, *};
 use super::{FunctionDef, Kind, ScalarFn, SpecialFn, VARIADIC};
 #[allow(unused_imports)] // until every category module has entries
-use super::{conditional, core, database, date, distributions, engineering, regex, financial, information, logical, lookup, math, statistical, text};
+use super::{
+    conditional, core, database, date, distributions, engineering, financial, information, logical, lookup, math,
+    regex, statistical, text,
+};
 
 const fn scalar(name: &'static str, min_args: u8, max_args: u8, category: Category, f: ScalarFn) -> FunctionDef {
     FunctionDef { name, min_args, max_args, kind: Kind::Scalar(f), category, returns_reference: false }

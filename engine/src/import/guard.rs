@@ -15,6 +15,9 @@ use super::{ImportError, Limits};
 /// Bytes above which the compression ratio is checked.
 const RATIO_CHECK_FROM: u64 = 1 << 20;
 
+/// A rectangle of cells: (top, left, bottom, right), zero-based, inclusive.
+pub(super) type Bounds = (u32, u32, u32, u32);
+
 /// What the first pass keeps.
 #[derive(Debug, Default)]
 pub(super) struct Package {
@@ -28,7 +31,7 @@ pub(super) struct Package {
 #[derive(Debug, Default)]
 pub(super) struct SheetScan {
     /// Array formulas: anchor (row, col) → range (top, left, bottom, right), zero-based.
-    pub(super) arrays: Vec<((u32, u32), (u32, u32, u32, u32))>,
+    pub(super) arrays: Vec<((u32, u32), Bounds)>,
     /// Number of `<c>` elements.
     pub(super) cells: u64,
     /// Error cells whose real error is a rich value: (row, col) → `vm` index.
@@ -208,7 +211,7 @@ fn scan_sheet(xml: impl std::io::BufRead, max_cells: u64) -> Result<SheetScan, S
 }
 
 /// `A1:C3` or `B7` → (top, left, bottom, right).
-pub(super) fn parse_range(r: &str) -> Option<(u32, u32, u32, u32)> {
+pub(super) fn parse_range(r: &str) -> Option<Bounds> {
     let (a, b) = r.split_once(':').unwrap_or((r, r));
     let (r1, c1) = crate::address::parse_a1(a)?;
     let (r2, c2) = crate::address::parse_a1(b)?;

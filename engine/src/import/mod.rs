@@ -161,7 +161,7 @@ pub fn read_bytes(bytes: &[u8], limits: &Limits) -> Result<Workbook, ImportError
             continue;
         }
         let scan = entry.path.as_ref().and_then(|p| package.sheets.get(p));
-        let arrays: std::collections::HashMap<(u32, u32), (u32, u32, u32, u32)> =
+        let arrays: std::collections::HashMap<(u32, u32), guard::Bounds> =
             scan.map(|s| s.arrays.iter().copied().collect()).unwrap_or_default();
         let cell_errors: std::collections::HashMap<(u32, u32), ErrorKind> = scan
             .map(|s| s.rich_errors.iter().filter_map(|(at, vm)| Some((*at, *rich_errors.get(vm)?))).collect())

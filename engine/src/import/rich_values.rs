@@ -57,15 +57,13 @@ pub(super) fn value_metadata_errors(parts: &HashMap<String, Vec<u8>>) -> HashMap
                     key_index = usize::MAX;
                 }
             }
-            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == "k" => {
-                if key_index != usize::MAX {
-                    if attr(&e, "n").as_deref() == Some("errorType")
-                        && let Some(last) = error_key.last_mut()
-                    {
-                        *last = Some(key_index);
-                    }
-                    key_index += 1;
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == "k" && key_index != usize::MAX => {
+                if attr(&e, "n").as_deref() == Some("errorType")
+                    && let Some(last) = error_key.last_mut()
+                {
+                    *last = Some(key_index);
                 }
+                key_index += 1;
             }
             Ok(Event::Eof) | Err(_) => break,
             _ => {}
