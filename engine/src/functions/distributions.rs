@@ -304,7 +304,7 @@ pub(super) fn binomdist(a: &[Value]) -> FnResult {
 pub(super) fn binom_dist_range(a: &[Value]) -> FnResult {
     let (n, p, s) = (int(a, 0)?, num(a, 1)?, count(a, 2)?);
     let s2 = if a.len() > 3 { count(a, 3)? } else { s };
-    check(n >= 0.0 && n < MAX_TRIALS && (0.0..=1.0).contains(&p) && s <= s2 && s2 <= n)?;
+    check((0.0..MAX_TRIALS).contains(&n) && (0.0..=1.0).contains(&p) && s <= s2 && s2 <= n)?;
     if s == s2 {
         return num_result(special::binomial_pmf(s, n, p));
     }
@@ -322,7 +322,7 @@ pub(super) fn binom_dist_range(a: &[Value]) -> FnResult {
 /// `BINOM.INV(trials, probability_s, alpha)`: the smallest `k` with `P(X ≤ k) ≥ alpha`.
 pub(super) fn binom_inv(a: &[Value]) -> FnResult {
     let (n, p, alpha) = (int(a, 0)?, num(a, 1)?, num(a, 2)?);
-    check(n >= 0.0 && (0.0..1.0).contains(&p))?;
+    check((0.0..MAX_TRIALS).contains(&n) && (0.0..1.0).contains(&p))?;
     open_prob(alpha)?;
     if p == 0.0 {
         return Ok(Value::Number(0.0));
@@ -403,26 +403,23 @@ fn hypgeom(k: f64, n: f64, successes: f64, total: f64, cumulative: bool) -> FnRe
         return num_result(hypgeom_pmf(k, n, successes, total));
     }
     let lo = (n + successes - total).max(0.0);
+    let hi = n.min(successes);
     let mode = ((n + 1.0) * (successes + 1.0) / (total + 2.0)).floor();
-    // Sum the smaller side of the distribution.
-    if k < mode {
+    // Sum the smaller side outward from k, until the terms no longer count.
+    let tail = |from: f64, step: f64, end: f64| {
         let mut sum = 0.0;
-        let mut j = lo;
-        while j <= k {
-            sum += hypgeom_pmf(j, n, successes, total);
-            j += 1.0;
+        let mut j = from;
+        while (step > 0.0 && j <= end) || (step < 0.0 && j >= end) {
+            let term = hypgeom_pmf(j, n, successes, total);
+            sum += term;
+            if term <= 1e-17 * sum && (j - mode) * step > 0.0 {
+                break;
+            }
+            j += step;
         }
-        num_result(sum.min(1.0))
-    } else {
-        let hi = n.min(successes);
-        let mut upper = 0.0;
-        let mut j = k + 1.0;
-        while j <= hi {
-            upper += hypgeom_pmf(j, n, successes, total);
-            j += 1.0;
-        }
-        num_result((1.0 - upper).max(0.0))
-    }
+        sum
+    };
+    if k < mode { num_result(tail(k, -1.0, lo).min(1.0)) } else { num_result((1.0 - tail(k + 1.0, 1.0, hi)).max(0.0)) }
 }
 
 /// `HYPGEOM.DIST(sample_s, number_sample, population_s, number_pop, cumulative)`
@@ -807,4 +804,198 @@ pub(super) fn chisq_test(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
         return Err(ErrorKind::NA);
     }
     Ok(num_result(special::gamma_q(0.5 * df as f64, 0.5 * chi2))?.into())
+}
+
+#[cfg(test)]
+#[allow(clippy::excessive_precision)] // Excel's cached values, digit for digit
+mod tests {
+    use crate::recalc::recalculate;
+    use crate::value::{ErrorKind, Value};
+    use crate::workbook::workbook_from_cells;
+
+    /// The value of `formula` in `A1`, with `cells` around it.
+    fn eval(formula: &str, cells: &[(&str, &str)]) -> Value {
+        let mut all = vec![("A1", formula)];
+        all.extend_from_slice(cells);
+        let r = recalculate(&workbook_from_cells(&all)).unwrap_or_default();
+        r.cells.into_iter().find(|c| c.address == "A1").map_or(Value::Blank, |c| c.value)
+    }
+
+    fn approx(formula: &str, want: f64) {
+        match eval(formula, &[]) {
+            Value::Number(n) => {
+                assert!((n - want).abs() <= 1e-12 * want.abs().max(1e-300), "{formula} = {n}, want {want}")
+            }
+            other => panic!("{formula} gave {other:?}"),
+        }
+    }
+
+    fn err(formula: &str, e: ErrorKind) {
+        assert_eq!(eval(formula, &[]), Value::Error(e), "{formula}");
+    }
+
+    #[test]
+    fn normal_family() {
+        approx("=NORM.DIST(42,40,1.5,TRUE)", 0.9087887802741321);
+        approx("=NORM.DIST(42,40,1.5,FALSE)", 0.10934004978399575);
+        approx("=NORMSDIST(-10)", 7.619853024160527e-24);
+        approx("=NORM.S.INV(0.025)", -1.959963984540054);
+        approx("=NORM.INV(0.908789,40,1.5)", 42.00000200956616);
+        approx("=LOGNORM.DIST(4,3.5,1.2,TRUE)", 0.039083555706800478);
+        approx("=LOGINV(0.5,2,1)", 7.38905609893065);
+        approx("=GAUSS(1)", 0.34134474606854304);
+        approx("=PHI(1)", 0.24197072451914337);
+        // The cumulative flag: numbers are TRUE unless 0, "true" text converts.
+        approx("=NORM.DIST(42,40,1.5,6)", 0.9087887802741321);
+        approx("=NORM.DIST(42,40,1.5,\"true\")", 0.9087887802741321);
+        err("=NORM.DIST(42,40,1.5,\"abc\")", ErrorKind::Value);
+        err("=NORM.DIST(42,40,0,TRUE)", ErrorKind::Num);
+        err("=NORM.INV(1,0,1)", ErrorKind::Num);
+        err("=NORM.S.INV(0)", ErrorKind::Num);
+        err("=LOGNORM.DIST(0,0,1,TRUE)", ErrorKind::Num);
+    }
+
+    #[test]
+    fn gamma_and_beta() {
+        approx("=GAMMA(-3.75)", 0.26786612886141664);
+        approx("=GAMMA(1E-10)", 9999999999.4227867);
+        err("=GAMMA(-2)", ErrorKind::Num);
+        err("=GAMMA(172)", ErrorKind::Num);
+        approx("=GAMMALN(0.5)", 0.57236494292470008);
+        err("=GAMMALN.PRECISE(0)", ErrorKind::Num);
+        approx("=GAMMA.DIST(10,9,2,TRUE)", 0.068093634721848553);
+        approx("=GAMMA.DIST(10,9,2,FALSE)", 0.032639019674079374);
+        approx("=GAMMA.INV(0.068093634721848553,9,2)", 10.0);
+        approx("=GAMMA.INV(0,9,2)", 0.0);
+        err("=GAMMA.INV(1,9,2)", ErrorKind::Num);
+        err("=GAMMA.DIST(0,0.5,1,FALSE)", ErrorKind::Num);
+        approx("=BETA.DIST(3,2,3,TRUE,1,10)", 0.21582075903063558);
+        approx("=BETA.INV(0.21582075903063558,2,3,1,10)", 3.0);
+        approx("=BETADIST(0.5,2,3)", 0.6875);
+        err("=BETA.DIST(0.5,2,3,TRUE,1,1)", ErrorKind::Num);
+        err("=BETA.INV(0,2,3)", ErrorKind::Num);
+        err("=BETA.DIST(1.23,2,2.5,TRUE,0.234,1.2)", ErrorKind::Num);
+    }
+
+    #[test]
+    fn discrete_distributions_truncate_and_check() {
+        approx("=BINOM.DIST(7,8,0.7,TRUE)", 0.94235199);
+        approx("=BINOM.DIST(2.99,10,0.5,TRUE)", 0.0546875);
+        approx("=BINOM.DIST(3,17,0.2,FALSE)", 0.23925373020405763);
+        err("=BINOM.DIST(10,2,0.3,TRUE)", ErrorKind::Num);
+        err("=BINOM.DIST(1E10,1E30,0.3,TRUE)", ErrorKind::Num);
+        approx("=BINOM.DIST.RANGE(17,0.2,3,10)", 0.69030191850061806);
+        err("=BINOM.DIST.RANGE(10,0.3,5,3)", ErrorKind::Num);
+        approx("=BINOM.INV(100000,0.7,0.8)", 70122.0);
+        approx("=CRITBINOM(10,0.5,0.25)", 4.0);
+        err("=BINOM.INV(10,0.7,1)", ErrorKind::Num);
+        approx("=NEGBINOM.DIST(7,8,0.7,TRUE)", 0.94998745994622402);
+        approx("=NEGBINOMDIST(5,10,0.3)", 0.001986857959086001);
+        err("=NEGBINOM.DIST(2,10,1,TRUE)", ErrorKind::Num);
+        approx("=POISSON.DIST(2,5,TRUE)", 0.12465201948308113);
+        approx("=POISSON(1000000,1000000,TRUE)", 0.50026596148628366);
+        // Negative counts are rejected before truncation.
+        err("=POISSON.DIST(-1E-6,5,TRUE)", ErrorKind::Num);
+        approx("=HYPGEOM.DIST(1.8,4.2,8.2,22,TRUE)", 0.53492822966507136);
+        approx("=HYPGEOMDIST(1,4,8,18)", 0.31372549019607815);
+        // Both sides of the mode (exact sums with rational arithmetic).
+        approx("=HYPGEOM.DIST(0,4,8,22,TRUE)", 0.1368421052631579);
+        approx("=HYPGEOM.DIST(40,100,500,1000,TRUE)", 0.022380751372507883);
+        approx("=HYPGEOM.DIST(60,100,500,1000,TRUE)", 0.9867738661204395);
+    }
+
+    #[test]
+    fn t_chi_f() {
+        // Degrees of freedom are truncated (5.2 → 5).
+        approx("=T.DIST(3,5.2,TRUE)", 0.98495037605126867);
+        approx("=T.DIST.2T(2.3,5)", 0.06977246933203729);
+        err("=T.DIST.2T(-2,5)", ErrorKind::Num);
+        approx("=TDIST(3,5,1)", 0.015049623948731293);
+        err("=TDIST(3,5,3)", ErrorKind::Num);
+        approx("=T.INV(0.98495037605126867,5)", 3.0);
+        approx("=TINV(0.06977246933203729,5)", 2.3);
+        approx("=CHISQ.DIST(12.3,4,TRUE)", 0.98474560534423039);
+        approx("=CHIDIST(12.3,4)", 0.015254394655769613);
+        approx("=CHISQ.INV.RT(0.015254394655769613,4)", 12.3);
+        approx("=F.DIST(0.7,4,2.4,FALSE)", 0.40509259259259256);
+        approx("=F.DIST.RT(0.8,2.4,3)", 0.52667794766559672);
+        approx("=FINV(0.52667794766559672,2,3)", 0.8);
+        approx("=CONFIDENCE.NORM(0.05,1,50)", 0.27718076486993548);
+        approx("=CONFIDENCE.T(0.05,1,50)", 0.28419685549572982);
+        err("=CONFIDENCE.T(0.05,1,1)", ErrorKind::Div0);
+        approx("=EXPON.DIST(0.2,10,TRUE)", 0.8646647167633873);
+        approx("=WEIBULL.DIST(0.8,1,9,TRUE)", 0.085052771269968991);
+    }
+
+    #[test]
+    fn error_function_rejects_booleans() {
+        approx("=ERF(1)", 0.84270079294971489);
+        // erf(4) − erf(5), computed as erfc(5) − erfc(4) (Excel: -1.5415720477918171E-8).
+        approx("=ERF(5,4)", 1.5374597944280339e-12 - 1.5417257900280017e-8);
+        approx("=ERFC(6)", 2.1519736712498925e-17);
+        approx("=ERFC.PRECISE(-1.2)", 1.9103139782296354);
+        err("=ERF(TRUE)", ErrorKind::Value);
+        err("=ERFC.PRECISE(TRUE)", ErrorKind::Value);
+    }
+
+    #[test]
+    fn tests_read_ranges() {
+        let t_cells = [
+            ("B1", "1"),
+            ("B2", "2"),
+            ("B3", "3"),
+            ("B4", "4"),
+            ("B5", "-3"),
+            ("B6", "TRUE"),
+            ("B7", "hello"),
+            ("C1", "2"),
+            ("C2", "-3.3"),
+            ("C3", "0"),
+            ("C4", "TRUE"),
+            ("C5", "no"),
+            ("C6", "2"),
+            ("C7", "2"),
+        ];
+        let num = |f: &str, cells: &[(&str, &str)]| match eval(f, cells) {
+            Value::Number(n) => n,
+            other => panic!("{f} gave {other:?}"),
+        };
+        let close = |a: f64, b: f64| assert!((a - b).abs() < 1e-12 * b.abs(), "{a} vs {b}");
+        // Paired: only pairs of two numbers count.
+        close(num("=T.TEST(B1:B7,C1:C7,1,1)", &t_cells), 0.15855028798217946);
+        close(num("=T.TEST(B1:B7,C1:C7,2,2)", &t_cells), 0.60356611528729376);
+        close(num("=TTEST(B1:B7,C1:C7,2.2,3.3)", &t_cells), 0.60390401574697417);
+        assert_eq!(eval("=T.TEST(B1:B7,C1:C7,1,4)", &t_cells), Value::Error(ErrorKind::Num));
+        let f_cells = [
+            ("B1", "1"),
+            ("B2", "2"),
+            ("B3", "3.3"),
+            ("B4", "4.5"),
+            ("B5", "-1"),
+            ("C1", "5"),
+            ("C2", "6"),
+            ("C3", "7"),
+            ("C4", "2.4"),
+            ("C5", "-2"),
+        ];
+        close(num("=F.TEST(B1:B5,C1:C5)", &f_cells), 0.32666645556680951);
+        close(num("=F.TEST(B1:B3,{2;3;7})", &f_cells), 0.3193277310924369);
+        let c_cells =
+            [("B1", "1"), ("B2", "2"), ("B3", "3"), ("B4", "4"), ("C1", "3"), ("C2", "4"), ("C3", "2"), ("C4", "3")];
+        close(num("=CHISQ.TEST(B1:B4,C1:C4)", &c_cells), 0.36663538407527141);
+        let z_cells = [
+            ("B1", "1"),
+            ("B2", "2"),
+            ("B3", "3"),
+            ("B4", "2"),
+            ("B5", "2.2"),
+            ("B6", "1.8"),
+            ("B7", "2"),
+            ("B8", "TRUE"),
+            ("B9", "1"),
+            ("B10", "2"),
+        ];
+        close(num("=Z.TEST(B1:B10,2,0.8)", &z_cells), 0.66153888048931053);
+        close(num("=ZTEST(B1:B10,2.3)", &z_cells), 0.97854319966969472);
+    }
 }
