@@ -218,7 +218,9 @@ impl Workbook {
             .collect()
     }
 
-    /// Names of functions used in formulas that the engine does not know, sorted.
+    /// Names of functions used in formulas that the engine does not know, sorted. Calls of
+    /// defined names (which may hold a `LAMBDA`) and of `LET`/`LAMBDA` parameters are not
+    /// counted.
     pub fn unsupported_functions(&self) -> Vec<String> {
         let mut out = BTreeSet::new();
         let exprs = self
@@ -229,7 +231,11 @@ impl Workbook {
         for e in exprs {
             e.walk(&mut |e| {
                 if let Expr::Call { callee: Callee::Unknown(name), .. } = e {
-                    out.insert(name.to_string());
+                    let local = name.starts_with("_XLPM.") || name.starts_with("_XLOP.");
+                    let defined = self.names.iter().any(|n| n.name.eq_ignore_ascii_case(name));
+                    if !local && !defined {
+                        out.insert(name.to_string());
+                    }
                 }
             });
         }

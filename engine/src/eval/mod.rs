@@ -33,6 +33,29 @@ pub enum Operand {
     Ref(Area),
     /// Several areas: a union `(A1:B2,D4)` or a 3-D reference.
     Refs(Arc<[Area]>),
+    /// A function value made by `LAMBDA`; used anywhere but in a call it is `#CALC!`.
+    Lambda(Arc<Lambda>),
+}
+
+/// A `LAMBDA`: its parameters, its body, and the `LET`/`LAMBDA` names it was made under.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lambda {
+    /// Parameter names (upper case, without `_xlpm.`).
+    pub params: Vec<Arc<str>>,
+    /// The body.
+    pub body: Expr,
+    /// The local names in scope where the lambda was made.
+    captured: Vec<Local>,
+}
+
+/// A local name: bound by `LET` or a lambda parameter (`None`: a parameter left out, for
+/// `ISOMITTED`).
+type Local = (Arc<str>, Option<Operand>);
+
+impl Default for Operand {
+    fn default() -> Operand {
+        Operand::Value(Value::Blank)
+    }
 }
 
 impl From<Value> for Operand {
@@ -101,8 +124,9 @@ pub struct Evaluator<'wb> {
     in_progress: Vec<FormulaId>,
     /// The first circular reference met: formulas in order, the first repeated at the end.
     cycle: Option<Vec<FormulaId>>,
-    /// Names bound by `LET`, innermost last (upper case, without the `_xlpm.` prefix).
-    locals: Vec<(Arc<str>, Operand)>,
+    /// Names bound by `LET` and lambda parameters, innermost last (upper case, without the
+    /// `_xlpm.` prefix).
+    locals: Vec<Local>,
 }
 
 impl<'wb> Evaluator<'wb> {
@@ -246,6 +270,7 @@ impl<'wb> Evaluator<'wb> {
                 None => Value::Error(ErrorKind::Value),
             },
             Operand::Refs(_) => Value::Error(ErrorKind::Value),
+            Operand::Lambda(_) => Value::Error(ErrorKind::Calc),
         };
         blank_to_zero(v)
     }
@@ -257,6 +282,7 @@ impl<'wb> Evaluator<'wb> {
             Operand::Value(v) => Array::filled(1, 1, v),
             Operand::Ref(area) => self.area_array(&area),
             Operand::Refs(_) => Array::filled(1, 1, Value::Error(ErrorKind::Value)),
+            Operand::Lambda(_) => Array::filled(1, 1, Value::Error(ErrorKind::Calc)),
         };
         a.map(|v| blank_to_zero(v.clone()))
     }
@@ -289,7 +315,7 @@ impl<'wb> Evaluator<'wb> {
                         Operand::Ref(a) => areas.push(a),
                         Operand::Refs(list) => areas.extend(list.iter().copied()),
                         Operand::Value(Value::Error(e)) => return e.into(),
-                        Operand::Value(_) => return ErrorKind::Value.into(),
+                        Operand::Value(_) | Operand::Lambda(_) => return ErrorKind::Value.into(),
                     }
                 }
                 Operand::Refs(areas.into())
@@ -299,7 +325,7 @@ impl<'wb> Evaluator<'wb> {
                 let r = self.value(rhs);
                 Operand::Value(binary_values(*op, &l, &r))
             }
-            Expr::Call { callee: Callee::Unknown(_), .. } => ErrorKind::Name.into(),
+            Expr::Call { callee: Callee::Unknown(name), args } => self.call_named(name, args),
             Expr::Call { callee: Callee::Builtin(id), args } => match id.def().kind {
                 Kind::Scalar(f) => {
                     let values: Vec<Value> = args.iter().map(|a| self.value(a)).collect();
@@ -316,7 +342,63 @@ impl<'wb> Evaluator<'wb> {
     /// Binds a `LET` name for the evaluation of the expressions that follow, until
     /// [`Evaluator::unbind_local`].
     pub fn bind_local(&mut self, name: &str, value: Operand) {
-        self.locals.push((Arc::from(local_name(name)), value));
+        self.locals.push((Arc::from(local_name(name)), Some(value)));
+    }
+
+    /// Makes a lambda of parameters and a body, capturing the local names in scope.
+    pub fn make_lambda(&self, params: Vec<Arc<str>>, body: Expr) -> Operand {
+        let params = params.iter().map(|p| Arc::from(local_name(p))).collect();
+        Operand::Lambda(Arc::new(Lambda { params, body, captured: self.locals.clone() }))
+    }
+
+    /// Calls a lambda; `None` arguments are omitted ones. More arguments than parameters is
+    /// `#VALUE!`; missing trailing arguments are omitted.
+    pub fn call_lambda(&mut self, lambda: &Lambda, args: Vec<Option<Operand>>) -> Operand {
+        if args.len() > lambda.params.len() {
+            return ErrorKind::Value.into();
+        }
+        if self.name_depth >= MAX_NAME_DEPTH {
+            return ErrorKind::Calc.into();
+        }
+        let saved = std::mem::replace(&mut self.locals, lambda.captured.clone());
+        let mut args = args.into_iter();
+        for p in &lambda.params {
+            self.locals.push((p.clone(), args.next().flatten()));
+        }
+        self.name_depth += 1;
+        let result = self.eval(&lambda.body);
+        self.name_depth -= 1;
+        self.locals = saved;
+        result
+    }
+
+    /// Is `name` a lambda parameter that the call left out (`ISOMITTED`)?
+    pub fn is_omitted(&self, name: &str) -> bool {
+        let key = local_name(name);
+        self.locals.iter().rev().find(|(n, _)| n.as_ref() == key).is_some_and(|(_, v)| v.is_none())
+    }
+
+    /// A call of a name that is not a function: a lambda bound by `LET` or a defined name
+    /// holding a `LAMBDA`; otherwise `#NAME?`.
+    fn call_named(&mut self, name: &str, args: &[Expr]) -> Operand {
+        let callee = match self.local(name) {
+            Some(op) => op,
+            None if self.wb.name(self.cur.sheet, name).is_some() => self.eval_name(None, name),
+            None => return ErrorKind::Name.into(),
+        };
+        match callee {
+            Operand::Lambda(l) => {
+                let args = args.iter().map(|a| (!matches!(a, Expr::Missing)).then(|| self.eval(a))).collect();
+                self.call_lambda(&l, args)
+            }
+            Operand::Value(Value::Error(e)) => e.into(),
+            _ => ErrorKind::Name.into(),
+        }
+    }
+
+    fn local(&self, name: &str) -> Option<Operand> {
+        let key = local_name(name);
+        self.locals.iter().rev().find(|(n, _)| n.as_ref() == key).map(|(_, v)| v.clone().unwrap_or_default())
     }
 
     /// Removes the innermost `LET` binding.
@@ -325,11 +407,10 @@ impl<'wb> Evaluator<'wb> {
     }
 
     fn eval_name(&mut self, sheet: Option<SheetId>, name: &str) -> Operand {
-        if sheet.is_none() {
-            let key = local_name(name);
-            if let Some((_, op)) = self.locals.iter().rev().find(|(n, _)| n.as_ref() == key) {
-                return op.clone();
-            }
+        if sheet.is_none()
+            && let Some(op) = self.local(name)
+        {
+            return op;
         }
         let wb = self.wb;
         let Some(def) = wb.name(sheet.unwrap_or(self.cur.sheet), name) else {
@@ -407,6 +488,7 @@ impl<'wb> Evaluator<'wb> {
                 }
             }
             Operand::Refs(_) => Value::Error(ErrorKind::Value),
+            Operand::Lambda(_) => Value::Error(ErrorKind::Calc),
         }
     }
 
@@ -429,6 +511,7 @@ impl<'wb> Evaluator<'wb> {
             Operand::Value(v) => Ok(Arc::new(Array::filled(1, 1, v))),
             Operand::Ref(area) => Ok(Arc::new(self.area_array(&area))),
             Operand::Refs(_) => Err(ErrorKind::Value),
+            Operand::Lambda(_) => Err(ErrorKind::Calc),
         }
     }
 
@@ -537,6 +620,7 @@ impl<'wb> Evaluator<'wb> {
                 Ok(())
             }
             Operand::Value(v) => f(Source::Direct, v),
+            Operand::Lambda(_) => Err(ErrorKind::Calc),
         }
     }
 
@@ -549,10 +633,11 @@ impl<'wb> Evaluator<'wb> {
     }
 }
 
-/// A `LET`/`LAMBDA` parameter name as files store it (`_xlpm.x`), upper case, without prefix.
+/// A `LET`/`LAMBDA` name as files store it (`_xlpm.x`, `_xlop.x`), upper case, without prefix.
 fn local_name(name: &str) -> String {
     let upper = name.to_uppercase();
-    match upper.strip_prefix("_XLPM.") {
+    // `_xlop.` marks an optional lambda parameter.
+    match upper.strip_prefix("_XLPM.").or_else(|| upper.strip_prefix("_XLOP.")) {
         Some(rest) => rest.to_owned(),
         None => upper,
     }

@@ -75,3 +75,21 @@ fn a_reference_to_itself_in_a_branch_not_taken_is_not_circular() {
     assert_eq!(eval_with("=CHOOSE(2,A1,\"not a cycle\")", &[]), Value::from("not a cycle"));
     assert_eq!(eval_with("=IF(FALSE,B1,7)", &[("B1", "=A1+1")]), Value::Number(7.0));
 }
+
+#[test]
+fn let_and_lambda() {
+    assert_eq!(num("=LET(x,2,y,x*3,x+y)"), 8.0);
+    assert_eq!(num("=LAMBDA(x,y,x*y)(6,7)"), 42.0);
+    assert_eq!(num("=LET(f,LAMBDA(x,x+1),f(f(1)))"), 3.0);
+    // A lambda captures the names in scope where it is made.
+    assert_eq!(num("=LET(k,10,f,LAMBDA(x,x*k),LET(k,0,f(2)))"), 20.0);
+    assert_eq!(eval_with("=LAMBDA(x,y,IF(ISOMITTED(y),\"one\",\"two\"))(1,)", &[]), Value::from("one"));
+    assert_eq!(num("=REDUCE(0,{1,2,3},LAMBDA(a,v,a+v*v))"), 14.0);
+    assert_eq!(num("=SUM(MAP({1,2,3},LAMBDA(v,v*10)))"), 60.0);
+    assert_eq!(num("=SUM(MAKEARRAY(2,3,LAMBDA(r,c,r*c)))"), 18.0);
+    assert_eq!(num("=INDEX(SCAN(0,{1,2,3},LAMBDA(a,v,a+v)),3)"), 6.0);
+    assert_eq!(num("=SUM(BYROW({1,2;3,4},LAMBDA(r,MAX(r))))"), 6.0);
+    // A lambda not called is #CALC!; too many arguments #VALUE!.
+    assert_eq!(eval_with("=LAMBDA(x,x)", &[]), Value::Error(ErrorKind::Calc));
+    assert_eq!(eval_with("=LAMBDA(x,x)(1,2)", &[]), Value::Error(ErrorKind::Value));
+}

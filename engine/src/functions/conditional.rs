@@ -91,6 +91,7 @@ fn grid(ev: &mut Evaluator<'_>, e: &Expr) -> Result<Grid, ErrorKind> {
         Operand::Value(Value::Error(e)) => Err(e),
         Operand::Value(v) => Ok(Grid::Array(Arc::new(Array::filled(1, 1, v)))),
         Operand::Refs(_) => Err(ErrorKind::Value),
+        Operand::Lambda(_) => Err(ErrorKind::Calc),
     }
 }
 

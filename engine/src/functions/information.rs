@@ -107,6 +107,7 @@ fn ref_arg(ev: &mut Evaluator<'_>, a: &[Expr], i: usize) -> Result<Option<Area>,
             Operand::Refs(list) => list.first().copied().map(Some).ok_or(ErrorKind::Value),
             Operand::Value(Value::Error(e)) => Err(e),
             Operand::Value(_) => Err(ErrorKind::Value),
+            Operand::Lambda(_) => Err(ErrorKind::Value),
         },
     }
 }
@@ -126,6 +127,7 @@ pub(super) fn formulatext(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
         Operand::Refs(list) => *list.first().ok_or(ErrorKind::NA)?,
         Operand::Value(Value::Error(e)) => return Err(e),
         Operand::Value(_) => return Err(ErrorKind::NA),
+        Operand::Lambda(_) => return Err(ErrorKind::NA),
     };
     let wb = ev.workbook();
     let id = match wb.cell(area.top_left()) {
@@ -179,6 +181,7 @@ pub(super) fn n(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
             None => Value::Error(ErrorKind::Value),
         },
         Operand::Value(v) => v,
+        Operand::Lambda(_) => Value::Error(ErrorKind::Calc),
     };
     Ok(of(&v).into())
 }
@@ -191,6 +194,7 @@ pub(super) fn type_(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
         Operand::Ref(_) => return Ok(Value::Number(64.0).into()),
         Operand::Refs(_) => return Ok(Value::Number(16.0).into()),
         Operand::Value(v) => v,
+        Operand::Lambda(_) => return Ok(Value::Number(128.0).into()),
     };
     let code = match v {
         Value::Number(_) | Value::Blank => 1.0,
@@ -213,6 +217,7 @@ pub(super) fn sheet(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
             Operand::Value(Value::Error(e)) => return Err(e),
             Operand::Value(Value::Text(name)) => ev.workbook().sheet_id(&name).ok_or(ErrorKind::NA)?,
             Operand::Value(_) => return Err(ErrorKind::NA),
+            Operand::Lambda(_) => return Err(ErrorKind::NA),
         },
     };
     Ok(Value::Number(f64::from(id.0 + 1)).into())
@@ -233,6 +238,7 @@ pub(super) fn sheets(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
             }
             Operand::Value(Value::Error(e)) => return Err(e),
             Operand::Value(_) => return Err(ErrorKind::NA),
+            Operand::Lambda(_) => return Err(ErrorKind::NA),
         },
     };
     Ok(Value::Number(count as f64).into())

@@ -254,3 +254,158 @@ pub(super) fn true_(_: &[Value]) -> FnResult {
 pub(super) fn false_(_: &[Value]) -> FnResult {
     Ok(Value::Bool(false))
 }
+
+// ── LAMBDA and the functions that call lambdas ─────────────────────────────────────────────
+
+/// `LAMBDA([parameter1, …], calculation)`: a function value, called with `LAMBDA(…)(args)`,
+/// through a name (`LET`, or a defined name), or by `MAP`, `REDUCE`, `SCAN`, `BYROW`, `BYCOL`
+/// and `MAKEARRAY`.
+pub(super) fn lambda(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
+    let (body, params) = a.split_last().ok_or(ErrorKind::Value)?;
+    let mut names = Vec::with_capacity(params.len());
+    for p in params {
+        match p {
+            Expr::Name { sheet: None, name } => names.push(name.clone()),
+            _ => return Err(ErrorKind::Value),
+        }
+    }
+    Ok(ev.make_lambda(names, body.clone()))
+}
+
+/// Evaluates an argument that must be a lambda.
+fn lambda_arg(ev: &mut Evaluator<'_>, e: &Expr) -> Result<std::sync::Arc<crate::eval::Lambda>, ErrorKind> {
+    match ev.eval(e) {
+        Operand::Lambda(l) => Ok(l),
+        Operand::Value(Value::Error(e)) => Err(e),
+        _ => Err(ErrorKind::Value),
+    }
+}
+
+/// A lambda's result as one value: a reference is read, an array or a lambda is `#CALC!`
+/// (a lambda called per element must give a single value).
+fn single(ev: &mut Evaluator<'_>, op: Operand) -> Value {
+    match ev.deref(op) {
+        Value::Array(a) if a.rows() == 1 && a.cols() == 1 => a.get(0, 0).cloned().unwrap_or_default(),
+        Value::Array(_) => Value::Error(ErrorKind::Calc),
+        v => v,
+    }
+}
+
+/// `APPLY(lambda, args…)`: the call `LAMBDA(…)(args…)` (an internal function of the parser).
+pub(super) fn apply(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
+    let l = lambda_arg(ev, &a[0])?;
+    let args = a[1..].iter().map(|e| (!matches!(e, Expr::Missing)).then(|| ev.eval(e))).collect();
+    Ok(ev.call_lambda(&l, args))
+}
+
+/// `ISOMITTED(argument)`: is a lambda parameter left out by the call?
+pub(super) fn isomitted(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
+    match &a[0] {
+        Expr::Name { sheet: None, name } => Ok(Value::Bool(ev.is_omitted(name)).into()),
+        _ => Ok(Value::Bool(false).into()),
+    }
+}
+
+/// `MAP(array1, [array2, …], lambda)`: the lambda applied to the elements at each position.
+pub(super) fn map(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
+    let (f, arrays) = a.split_last().ok_or(ErrorKind::Value)?;
+    let l = lambda_arg(ev, f)?;
+    let arrays: Vec<std::sync::Arc<Array>> = arrays.iter().map(|e| ev.array(e)).collect::<Result<_, _>>()?;
+    let rows = arrays.iter().map(|x| x.rows()).max().unwrap_or(1);
+    let cols = arrays.iter().map(|x| x.cols()).max().unwrap_or(1);
+    let mut out = Vec::with_capacity(rows * cols);
+    for i in 0..rows {
+        for j in 0..cols {
+            let args = arrays.iter().map(|x| Some(Operand::Value(x.get_broadcast(i, j)))).collect();
+            let r = ev.call_lambda(&l, args);
+            out.push(single(ev, r));
+        }
+    }
+    Ok(Value::from(Array::new(rows, cols, out)).into())
+}
+
+/// The optional initial value, the array and the lambda of `REDUCE` and `SCAN`.
+type Fold = (Value, std::sync::Arc<Array>, std::sync::Arc<crate::eval::Lambda>);
+
+fn fold_args(ev: &mut Evaluator<'_>, a: &[Expr]) -> Result<Fold, ErrorKind> {
+    let (init, array) = match a.len() {
+        2 => (Value::Blank, &a[0]),
+        _ => (args::scalar(ev, a, 0), &a[1]),
+    };
+    let array = ev.array(array)?;
+    Ok((init, array, lambda_arg(ev, &a[a.len() - 1])?))
+}
+
+/// `REDUCE([initial_value], array, lambda(accumulator, value))`
+pub(super) fn reduce(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
+    let (mut acc, array, l) = fold_args(ev, a)?;
+    for v in array.values() {
+        let r = ev.call_lambda(&l, vec![Some(Operand::Value(acc)), Some(Operand::Value(v.clone()))]);
+        acc = single(ev, r);
+    }
+    Ok(Operand::Value(acc))
+}
+
+/// `SCAN([initial_value], array, lambda(accumulator, value))`: every intermediate value.
+pub(super) fn scan(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
+    let (mut acc, array, l) = fold_args(ev, a)?;
+    let mut out = Vec::with_capacity(array.values().len());
+    for v in array.values() {
+        let r = ev.call_lambda(&l, vec![Some(Operand::Value(acc)), Some(Operand::Value(v.clone()))]);
+        acc = single(ev, r);
+        out.push(acc.clone());
+    }
+    Ok(Value::from(Array::new(array.rows(), array.cols(), out)).into())
+}
+
+fn by_line(ev: &mut Evaluator<'_>, a: &[Expr], rows: bool) -> Special {
+    let array = ev.array(&a[0])?;
+    let l = lambda_arg(ev, &a[1])?;
+    let n = if rows { array.rows() } else { array.cols() };
+    let mut out = Vec::with_capacity(n);
+    for k in 0..n {
+        let line: Vec<Value> = if rows {
+            (0..array.cols()).map(|j| array.get_broadcast(k, j)).collect()
+        } else {
+            (0..array.rows()).map(|i| array.get_broadcast(i, k)).collect()
+        };
+        let line = if rows { Array::row(line) } else { Array::column(line) }.ok_or(ErrorKind::Calc)?;
+        let r = ev.call_lambda(&l, vec![Some(Operand::Value(Value::from(line)))]);
+        out.push(single(ev, r));
+    }
+    let result = if rows { Array::column(out) } else { Array::row(out) };
+    result.map(|x| Value::from(x).into()).ok_or(ErrorKind::Calc)
+}
+
+/// `BYROW(array, lambda(row))`: one value per row, as a column.
+pub(super) fn byrow(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
+    by_line(ev, a, true)
+}
+
+/// `BYCOL(array, lambda(column))`: one value per column, as a row.
+pub(super) fn bycol(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
+    by_line(ev, a, false)
+}
+
+/// Largest array `MAKEARRAY` builds.
+const MAX_MADE_CELLS: f64 = 1_048_576.0;
+
+/// `MAKEARRAY(rows, columns, lambda(row, column))`
+pub(super) fn makearray(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
+    let rows = args::scalar_num(ev, a, 0)?.trunc();
+    let cols = args::scalar_num(ev, a, 1)?.trunc();
+    if rows < 1.0 || cols < 1.0 || rows * cols > MAX_MADE_CELLS {
+        return Err(ErrorKind::Value);
+    }
+    let l = lambda_arg(ev, &a[2])?;
+    let (rows, cols) = (rows as usize, cols as usize);
+    let mut out = Vec::with_capacity(rows * cols);
+    for i in 1..=rows {
+        for j in 1..=cols {
+            let args = vec![Some(Operand::from(i as f64)), Some(Operand::from(j as f64))];
+            let r = ev.call_lambda(&l, args);
+            out.push(single(ev, r));
+        }
+    }
+    Ok(Value::from(Array::new(rows, cols, out)).into())
+}

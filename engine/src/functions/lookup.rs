@@ -142,6 +142,7 @@ fn table(ev: &mut Evaluator<'_>, expr: &Expr, text: TextTable) -> Result<Table, 
         Operand::Value(Value::Error(e)) => Err(e),
         Operand::Value(Value::Text(_)) if text == TextTable::Reject => Err(ErrorKind::Value),
         Operand::Value(v) => Ok(Table::Arr(Arc::new(Array::filled(1, 1, v)))),
+        Operand::Lambda(_) => Err(ErrorKind::Calc),
     }
 }
 
@@ -582,6 +583,7 @@ pub(super) fn index(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
         Operand::Value(Value::Array(arr)) => Table::Arr(arr),
         Operand::Value(Value::Error(e)) => return Err(e),
         Operand::Value(v) => Table::Arr(Arc::new(Array::filled(1, 1, v))),
+        Operand::Lambda(_) => return Err(ErrorKind::Calc),
     };
     if let Value::Error(e) = row {
         return Err(e);
@@ -870,6 +872,7 @@ fn dims(ev: &mut Evaluator<'_>, expr: &Expr) -> Result<(usize, usize), ErrorKind
         Operand::Value(Value::Array(arr)) => Ok((arr.rows(), arr.cols())),
         Operand::Value(Value::Error(e)) => Err(e),
         Operand::Value(_) => Ok((1, 1)),
+        Operand::Lambda(_) => Err(ErrorKind::Calc),
     }
 }
 
@@ -890,6 +893,7 @@ pub(super) fn areas(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
         Operand::Refs(list) => Ok(Value::Number(list.len() as f64).into()),
         Operand::Value(Value::Error(e)) => Err(e),
         Operand::Value(_) => Err(ErrorKind::Value),
+        Operand::Lambda(_) => Err(ErrorKind::Value),
     }
 }
 

@@ -707,6 +707,7 @@ fn atp_numbers(ev: &mut Evaluator<'_>, a: &[Expr]) -> Result<Vec<f64>, ErrorKind
                 arr.into_iter().map(|v| if matches!(v, Value::Blank) { Value::Number(0.0) } else { v }).collect()
             }
             Operand::Value(v) => vec![v],
+            Operand::Lambda(_) => vec![Value::Error(ErrorKind::Calc)],
         };
         for v in values {
             match v {
@@ -1161,6 +1162,7 @@ fn collect_values(ev: &mut Evaluator<'_>, a: &[Expr], skip_nested: bool) -> Resu
             }
             Operand::Value(Value::Array(arr)) => out.extend(arr.values().iter().map(|v| (Source::Array, v.clone()))),
             Operand::Value(v) => out.push((Source::Direct, v)),
+            Operand::Lambda(_) => return Err(ErrorKind::Calc),
         }
     }
     Ok(out)

@@ -71,6 +71,7 @@ fn all_values(ev: &mut Evaluator<'_>, arg: &Expr) -> Result<Vec<Value>, ErrorKin
         }
         Operand::Value(Value::Array(arr)) => arr.values().to_vec(),
         Operand::Value(v) => vec![v],
+        Operand::Lambda(_) => vec![Value::Error(ErrorKind::Calc)],
     })
 }
 

@@ -475,36 +475,46 @@ impl Parser<'_> {
         }
     }
 
-    fn call(&mut self, word: &str, pos: usize) -> PResult {
+    /// A parenthesised argument list (an argument may be empty: `IF(A1,,2)`).
+    fn arguments(&mut self, what: &str) -> Result<Vec<Expr>, ParseError> {
         self.expect(&Tok::LParen, "'('")?;
         let mut args = Vec::new();
         if self.peek() == &Tok::RParen {
             self.bump();
-        } else {
-            loop {
-                let arg =
-                    if matches!(self.peek(), Tok::Comma | Tok::RParen) { Expr::Missing } else { self.comparison()? };
-                args.push(arg);
-                match self.bump() {
-                    Tok::Comma => continue,
-                    Tok::RParen => break,
-                    other => {
-                        return Err(self.error(format!(
-                            "expected ',' or ')' in the arguments of {word}, found {}",
-                            describe(&other)
-                        )));
-                    }
+            return Ok(args);
+        }
+        loop {
+            let arg = if matches!(self.peek(), Tok::Comma | Tok::RParen) { Expr::Missing } else { self.comparison()? };
+            args.push(arg);
+            match self.bump() {
+                Tok::Comma => continue,
+                Tok::RParen => return Ok(args),
+                other => {
+                    return Err(self
+                        .error(format!("expected ',' or ')' in the arguments of {what}, found {}", describe(&other))));
                 }
             }
         }
+    }
+
+    fn call(&mut self, word: &str, pos: usize) -> PResult {
+        let args = self.arguments(word)?;
         let name = normalize_function_name(word);
-        match functions::lookup(&name) {
+        let mut call = match functions::lookup(&name) {
             Some(id) => {
                 check_arity(id, args.len(), pos)?;
-                Ok(Expr::Call { callee: Callee::Builtin(id), args })
+                Expr::Call { callee: Callee::Builtin(id), args }
             }
-            None => Ok(Expr::Call { callee: Callee::Unknown(Arc::from(name)), args }),
+            None => Expr::Call { callee: Callee::Unknown(Arc::from(name)), args },
+        };
+        // A call of the result: `LAMBDA(x, x+1)(5)` applies the lambda to 5.
+        while self.peek() == &Tok::LParen && !self.token().space_before {
+            let pos = self.token().pos;
+            let mut args = vec![call];
+            args.extend(self.arguments("a lambda")?);
+            call = self.builtin_call("APPLY", args, pos)?;
         }
+        Ok(call)
     }
 
     fn array_constant(&mut self) -> PResult {
@@ -670,6 +680,7 @@ mod tests {
         assert_eq!(p("=sum(1,TRUE,\"a\"\"b\",#N/A)"), "SUM(1,TRUE,\"a\"\"b\",#N/A)");
         assert_eq!(p("=FOO(1)"), "FOO(1)");
         assert_eq!(p("=LOG10(100)"), "LOG10(100)");
+        assert_eq!(p("=_xlfn.LAMBDA(_xlpm.x,_xlpm.x+1)(5)"), "APPLY(LAMBDA(_XLPM.X,(_XLPM.X+1)),5)");
     }
 
     #[test]
