@@ -20,7 +20,12 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use montecell_engine::fidelity::{WorkbookFidelity, check_workbook, workbooks_under};
 
 /// Workbooks that do not reproduce Excel yet, with the reason.
-const EXPECTED_FAILURES: &[(&str, &str)] = &[];
+const EXPECTED_FAILURES: &[(&str, &str)] = &[(
+    "TEXT/T_VALUE_VALUETOTEXT.xlsx",
+    "2 cells computed by an Excel with day-first dates: VALUE(\"10-12-1999\") and VALUE(\"2/3/2023\") \
+     were read as 10 December and 2 March; montecell reads dates month-first (en-US), as a file \
+     does not record its author's locale",
+)];
 
 /// Categories whose workbooks must all pass, except those built on dynamic arrays or LAMBDA.
 const REQUIRED: &[&str] =
