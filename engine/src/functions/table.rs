@@ -3,7 +3,6 @@
 
 use super::Category::{self, *};
 use super::{FunctionDef, Kind, ScalarFn, SpecialFn, VARIADIC};
-#[allow(unused_imports)] // until every category module has entries
 use super::{
     conditional, core, database, date, distributions, engineering, financial, information, logical, lookup, math,
     regex, statistical, text,
