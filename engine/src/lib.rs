@@ -24,6 +24,8 @@ pub mod recalc;
 pub mod rng;
 pub mod special;
 pub mod stats;
+#[cfg(test)]
+mod testing;
 pub mod value;
 pub mod workbook;
 pub mod xlsx_writer;

@@ -4,14 +4,7 @@ use crate::recalc::recalculate;
 use crate::value::{ErrorKind, Value};
 use crate::workbook::workbook_from_cells;
 
-/// Evaluates the formula in `A1` of a workbook made of `cells` plus `("A1", formula)`.
-pub(crate) fn eval_with(formula: &str, cells: &[(&str, &str)]) -> Value {
-    let mut all: Vec<(&str, &str)> = vec![("A1", formula)];
-    all.extend_from_slice(cells);
-    let wb = workbook_from_cells(&all);
-    let r = recalculate(&wb).unwrap_or_default();
-    r.cells.into_iter().find(|c| c.address == "A1").map_or(Value::Blank, |c| c.value)
-}
+use crate::testing::eval_formula as eval_with;
 
 fn num(formula: &str) -> f64 {
     match eval_with(formula, &[]) {

@@ -226,7 +226,6 @@ mod tests {
 
     fn eval(formula: &str) -> Value {
         let cells: &[(&str, &str)] = &[
-            ("A1", formula),
             ("B1", "Name"),
             ("C1", "Units"),
             ("B2", "Bob"),
@@ -242,8 +241,7 @@ mod tests {
             ("G1", "Name"),
             ("G2", "=\"=Bob\""),
         ];
-        let r = crate::recalc::recalculate(&crate::workbook::workbook_from_cells(cells)).unwrap_or_default();
-        r.cells.into_iter().find(|c| c.address == "A1").map_or(Value::Blank, |c| c.value)
+        crate::testing::eval_formula(formula, cells)
     }
 
     #[test]

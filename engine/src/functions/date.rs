@@ -376,9 +376,9 @@ fn networkdays_count(start: i64, end: i64, weekend: &Weekend, holidays: &[i64]) 
     sign * count
 }
 
-fn networkdays_impl(ev: &mut Evaluator<'_>, a: &[Expr], intl: bool) -> Special {
-    let start = day_arg(ev, a, 0)?;
-    let end = day_arg(ev, a, 1)?;
+/// The weekend and holidays arguments of `NETWORKDAYS`/`WORKDAY` (from the third argument)
+/// and of their `.INTL` forms (weekend third, holidays fourth).
+fn weekend_and_holidays(ev: &mut Evaluator<'_>, a: &[Expr], intl: bool) -> Result<(Weekend, Vec<i64>), ErrorKind> {
     let (weekend, hol_arg) = if intl {
         let w = match a.get(2) {
             None | Some(Expr::Missing) => SAT_SUN,
@@ -388,7 +388,13 @@ fn networkdays_impl(ev: &mut Evaluator<'_>, a: &[Expr], intl: bool) -> Special {
     } else {
         (SAT_SUN, a.get(2))
     };
-    let hol = holidays(ev, hol_arg)?;
+    Ok((weekend, holidays(ev, hol_arg)?))
+}
+
+fn networkdays_impl(ev: &mut Evaluator<'_>, a: &[Expr], intl: bool) -> Special {
+    let start = day_arg(ev, a, 0)?;
+    let end = day_arg(ev, a, 1)?;
+    let (weekend, hol) = weekend_and_holidays(ev, a, intl)?;
     Ok((networkdays_count(start, end, &weekend, &hol) as f64).into())
 }
 
@@ -443,16 +449,7 @@ fn workday_impl(ev: &mut Evaluator<'_>, a: &[Expr], intl: bool) -> Special {
         Value::Bool(_) => return Err(ErrorKind::Value),
         v => v.to_number()?.trunc(),
     };
-    let (weekend, hol_arg) = if intl {
-        let w = match a.get(2) {
-            None | Some(Expr::Missing) => SAT_SUN,
-            Some(_) => weekend_arg(&args::scalar(ev, a, 2))?,
-        };
-        (w, a.get(3))
-    } else {
-        (SAT_SUN, a.get(2))
-    };
-    let hol = holidays(ev, hol_arg)?;
+    let (weekend, hol) = weekend_and_holidays(ev, a, intl)?;
     if days.abs() > MAX_SERIAL {
         return Err(ErrorKind::Num);
     }
@@ -471,13 +468,10 @@ pub(super) fn workday_intl(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
 
 #[cfg(test)]
 mod tests {
-    use crate::recalc::recalculate;
     use crate::value::{ErrorKind, Value};
-    use crate::workbook::workbook_from_cells;
 
     fn eval(formula: &str) -> Value {
-        let r = recalculate(&workbook_from_cells(&[("A1", formula)])).unwrap_or_default();
-        r.cells.into_iter().find(|c| c.address == "A1").map_or(Value::Blank, |c| c.value)
+        crate::testing::eval_formula(formula, &[])
     }
 
     #[track_caller]

@@ -809,17 +809,8 @@ pub(super) fn chisq_test(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
 #[cfg(test)]
 #[allow(clippy::excessive_precision)] // Excel's cached values, digit for digit
 mod tests {
-    use crate::recalc::recalculate;
+    use crate::testing::eval_formula as eval;
     use crate::value::{ErrorKind, Value};
-    use crate::workbook::workbook_from_cells;
-
-    /// The value of `formula` in `A1`, with `cells` around it.
-    fn eval(formula: &str, cells: &[(&str, &str)]) -> Value {
-        let mut all = vec![("A1", formula)];
-        all.extend_from_slice(cells);
-        let r = recalculate(&workbook_from_cells(&all)).unwrap_or_default();
-        r.cells.into_iter().find(|c| c.address == "A1").map_or(Value::Blank, |c| c.value)
-    }
 
     fn approx(formula: &str, want: f64) {
         match eval(formula, &[]) {

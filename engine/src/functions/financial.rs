@@ -1406,17 +1406,10 @@ pub(super) fn mduration(a: &[Value]) -> FnResult {
 
 #[cfg(test)]
 mod tests {
-    use crate::recalc::recalculate;
     use crate::value::{ErrorKind, Value};
-    use crate::workbook::workbook_from_cells;
 
     /// The value of the formula in `A1` of a sheet holding `cells` too.
-    fn eval_in(formula: &str, cells: &[(&str, &str)]) -> Value {
-        let mut all = vec![("A1", formula)];
-        all.extend_from_slice(cells);
-        let r = recalculate(&workbook_from_cells(&all)).unwrap_or_default();
-        r.cells.into_iter().find(|c| c.address == "A1").map_or(Value::Blank, |c| c.value)
-    }
+    use crate::testing::eval_formula as eval_in;
 
     fn eval(formula: &str) -> Value {
         eval_in(formula, &[])

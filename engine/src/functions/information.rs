@@ -333,17 +333,8 @@ mod tests {
 
 #[cfg(test)]
 mod sheet_tests {
-    use crate::recalc::recalculate;
+    use crate::testing::eval_formula as eval;
     use crate::value::{ErrorKind, Value};
-    use crate::workbook::workbook_from_cells;
-
-    fn eval(formula: &str, cells: &[(&str, &str)]) -> Value {
-        let mut all = vec![("A1", formula)];
-        all.extend_from_slice(cells);
-        let wb = workbook_from_cells(&all);
-        let r = recalculate(&wb).unwrap_or_default();
-        r.cells.into_iter().find(|c| c.address == "A1").map_or(Value::Blank, |c| c.value)
-    }
 
     #[test]
     fn functions_that_look_at_references() {

@@ -1403,17 +1403,7 @@ pub(super) fn trimrange(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recalc::recalculate;
-    use crate::workbook::workbook_from_cells;
-
-    /// The value of the formula in `A1` of a sheet holding `cells` too.
-    fn eval(formula: &str, cells: &[(&str, &str)]) -> Value {
-        let mut all = vec![("A1", formula)];
-        all.extend_from_slice(cells);
-        let wb = workbook_from_cells(&all);
-        let r = recalculate(&wb).unwrap_or_default();
-        r.cells.into_iter().find(|c| c.address == "A1").map_or(Value::Blank, |c| c.value)
-    }
+    use crate::testing::eval_formula as eval;
 
     fn n(x: f64) -> Value {
         Value::Number(x)

@@ -1068,16 +1068,7 @@ pub(super) fn growth(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recalc::recalculate;
-    use crate::workbook::workbook_from_cells;
-
-    /// The value of the formula in `A1` of a sheet holding `cells`.
-    fn eval(formula: &str, cells: &[(&str, &str)]) -> Value {
-        let mut all: Vec<(&str, &str)> = vec![("A1", formula)];
-        all.extend_from_slice(cells);
-        let r = recalculate(&workbook_from_cells(&all)).unwrap_or_default();
-        r.cells.into_iter().find(|c| c.address == "A1").map_or(Value::Blank, |c| c.value)
-    }
+    use crate::testing::eval_formula as eval;
 
     const DATA: &[(&str, &str)] =
         &[("B1", "1"), ("B2", "2"), ("B3", "TRUE"), ("B4", "x"), ("B5", "=\"\""), ("B6", "4"), ("C9", "5")];

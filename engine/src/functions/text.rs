@@ -734,6 +734,7 @@ pub(super) fn arraytotext(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::eval_formula as eval;
 
     fn s(x: &str) -> Value {
         Value::from(x)
@@ -825,15 +826,6 @@ mod tests {
         assert_eq!(valuetotext(&[s("a\"b"), n(1.0)]), Ok(s("\"a\"\"b\"")));
         assert_eq!(valuetotext(&[Value::Error(ErrorKind::Div0)]), Ok(s("#DIV/0!")));
         assert_eq!(t(&[n(1.0)]), Ok(s("")));
-    }
-
-    /// Evaluates the formula in `A1` of a sheet holding `cells` too.
-    fn eval(formula: &str, cells: &[(&str, &str)]) -> Value {
-        let mut all = vec![("A1", formula)];
-        all.extend_from_slice(cells);
-        let wb = crate::workbook::workbook_from_cells(&all);
-        let r = crate::recalc::recalculate(&wb).unwrap_or_default();
-        r.cells.into_iter().find(|c| c.address == "A1").map_or(Value::Blank, |c| c.value)
     }
 
     #[test]
