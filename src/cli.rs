@@ -22,7 +22,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Recompute every formula of a workbook and compare with the values Excel cached.
+    /// Recompute every formula of a workbook and compare with the values cached in the file
+    /// (computed by Excel, or by whatever saved it).
     Recalc {
         /// The .xlsx file.
         file: PathBuf,
@@ -156,8 +157,9 @@ fn print_report(wb: &Workbook, r: &Recalculation, all: bool) {
     let volatile = r.cells.len() - compared;
     let unsupported = wb.unsupported_functions();
     println!(
-        "{matched} of {compared} formula cells match Excel ({:.2}%), {} mismatches, {volatile} volatile skipped, {} unparsed{}",
-        if compared == 0 { 100.0 } else { 100.0 * matched as f64 / compared as f64 },
+        "{matched} of {compared} formula cells match the cached values ({:.2}%), {} mismatches, {volatile} volatile skipped, {} unparsed{}",
+        // Rounded down: 100.00% means every cell.
+        if compared == 0 { 100.0 } else { (10_000.0 * matched as f64 / compared as f64).floor() / 100.0 },
         compared - matched,
         wb.problems().len(),
         if unsupported.is_empty() {
