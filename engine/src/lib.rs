@@ -22,6 +22,7 @@ pub mod import;
 pub mod parse;
 pub mod recalc;
 pub mod rng;
+pub mod sampling;
 pub mod special;
 pub mod stats;
 #[cfg(test)]
