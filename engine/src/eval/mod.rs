@@ -12,6 +12,7 @@
 
 mod operators;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::address::{Area, CellRef, SheetId};
@@ -110,8 +111,28 @@ const MAX_NAME_DEPTH: u32 = 64;
 /// as arrays (a whole-column reference does not allocate a million values).
 const CLIP_THRESHOLD: u64 = 65_536;
 
+/// Values that replace what cells and calls would compute: the simulation engine sets the
+/// current iteration's values of uncertain cells (and of the distribution calls of a formula)
+/// before it interprets a formula it does not compile to vector operations.
+#[derive(Clone, Debug, Default)]
+struct Overlay {
+    active: bool,
+    cells: HashMap<CellRef, Value>,
+    /// By the address of the call's expression node.
+    calls: HashMap<usize, Value>,
+}
+
+/// What a formula computes: one value, or the array of an array formula.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FormulaResult {
+    /// An ordinary formula's value.
+    Scalar(Value),
+    /// An array formula's array (its cells read it by position).
+    Array(Arc<Array>),
+}
+
 /// Evaluates the formulas of one workbook.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Evaluator<'wb> {
     wb: &'wb Workbook,
     slots: Vec<Slot>,
@@ -127,6 +148,7 @@ pub struct Evaluator<'wb> {
     /// Names bound by `LET` and lambda parameters, innermost last (upper case, without the
     /// `_xlpm.` prefix).
     locals: Vec<Local>,
+    overlay: Overlay,
 }
 
 impl<'wb> Evaluator<'wb> {
@@ -143,6 +165,7 @@ impl<'wb> Evaluator<'wb> {
             in_progress: Vec::new(),
             cycle: None,
             locals: Vec::new(),
+            overlay: Overlay::default(),
         }
     }
 
@@ -194,8 +217,52 @@ impl<'wb> Evaluator<'wb> {
         self.formula_element(id, 0, 0)
     }
 
+    /// Sets the value a cell reads as until [`Evaluator::clear_overlay`].
+    pub fn set_overlay_cell(&mut self, cell: CellRef, value: Value) {
+        self.overlay.active = true;
+        self.overlay.cells.insert(cell, value);
+    }
+
+    /// Sets the value a call expression evaluates to until [`Evaluator::clear_overlay`].
+    pub fn set_overlay_call(&mut self, call: &Expr, value: Value) {
+        self.overlay.active = true;
+        self.overlay.calls.insert(call as *const Expr as usize, value);
+    }
+
+    /// Removes every overlaid value.
+    pub fn clear_overlay(&mut self) {
+        self.overlay.active = false;
+        self.overlay.cells.clear();
+        self.overlay.calls.clear();
+    }
+
+    /// Computes a formula now, without remembering the result (the simulation engine
+    /// interprets uncertain formulas once per iteration this way).
+    pub fn compute_formula(&mut self, id: FormulaId) -> FormulaResult {
+        match self.compute(id) {
+            Slot::Array(a) => FormulaResult::Array(a),
+            Slot::Scalar(v) => FormulaResult::Scalar(v),
+            Slot::Pending | Slot::InProgress => FormulaResult::Scalar(Value::Error(ErrorKind::Calc)),
+        }
+    }
+
+    /// Evaluates an expression as if it were written in `cell` (in array context when
+    /// `array` is set).
+    pub fn eval_at(&mut self, cell: CellRef, array: bool, expr: &Expr) -> Operand {
+        let saved = (self.cur, self.array_ctx);
+        (self.cur, self.array_ctx) = (cell, array);
+        let op = self.eval(expr);
+        (self.cur, self.array_ctx) = saved;
+        op
+    }
+
     /// The value of any cell: constant, formula result, or element of an array formula.
     pub fn cell_value(&mut self, cell: CellRef) -> Value {
+        if self.overlay.active
+            && let Some(v) = self.overlay.cells.get(&cell)
+        {
+            return v.clone();
+        }
         match self.wb.cell(cell) {
             None => Value::Blank,
             Some(CellContent::Value(v)) => v.clone(),
@@ -237,6 +304,12 @@ impl<'wb> Evaluator<'wb> {
             return;
         }
         self.slots[id.index()] = Slot::InProgress;
+        let slot = self.compute(id);
+        self.slots[id.index()] = slot;
+    }
+
+    /// Computes a formula in its own context (its cell, array context for array formulas).
+    fn compute(&mut self, id: FormulaId) -> Slot {
         let formula = self.wb.formula(id);
         let saved = (self.cur, self.array_ctx);
         self.cur = formula.cell;
@@ -257,7 +330,7 @@ impl<'wb> Evaluator<'wb> {
         self.in_progress.pop();
         self.depth -= 1;
         (self.cur, self.array_ctx) = saved;
-        self.slots[id.index()] = slot;
+        slot
     }
 
     /// The value an ordinary formula shows for its result.
@@ -326,6 +399,12 @@ impl<'wb> Evaluator<'wb> {
                 Operand::Value(binary_values(*op, &l, &r))
             }
             Expr::Call { callee: Callee::Unknown(name), args } => self.call_named(name, args),
+            Expr::Call { .. }
+                if self.overlay.active
+                    && let Some(v) = self.overlay.calls.get(&(expr as *const Expr as usize)) =>
+            {
+                Operand::Value(v.clone())
+            }
             Expr::Call { callee: Callee::Builtin(id), args } => match id.def().kind {
                 Kind::Scalar(f) => {
                     let values: Vec<Value> = args.iter().map(|a| self.value(a)).collect();
