@@ -38,17 +38,25 @@ fn position_only(name: &str, arg: usize) -> bool {
 
 /// The formulas that `expr`, written on `sheet`, reads.
 pub fn dependencies(wb: &Workbook, sheet: SheetId, expr: &Expr, out: &mut Vec<FormulaId>) {
+    let mut areas = Vec::new();
+    referenced_areas(wb, sheet, expr, &mut areas);
+    for area in &areas {
+        formulas_in(wb, area, out);
+    }
+}
+
+/// The areas whose values `expr`, written on `sheet`, reads: its references and those of the
+/// defined names it uses (arguments used for their position only are left out).
+pub fn referenced_areas(wb: &Workbook, sheet: SheetId, expr: &Expr, out: &mut Vec<Area>) {
     let mut names_seen = HashSet::new();
     collect(wb, sheet, expr, out, &mut names_seen);
 }
 
-fn collect(wb: &Workbook, sheet: SheetId, expr: &Expr, out: &mut Vec<FormulaId>, names: &mut HashSet<String>) {
+fn collect(wb: &Workbook, sheet: SheetId, expr: &Expr, out: &mut Vec<Area>, names: &mut HashSet<String>) {
     match expr {
-        Expr::Area(a) => formulas_in(wb, a, out),
+        Expr::Area(a) => out.push(*a),
         Expr::Area3d { first, last, area } => {
-            for s in first.0..=last.0 {
-                formulas_in(wb, &Area { sheet: SheetId(s), ..*area }, out);
-            }
+            out.extend((first.0..=last.0).map(|s| Area { sheet: SheetId(s), ..*area }));
         }
         Expr::Name { sheet: explicit, name } => {
             let scope = explicit.unwrap_or(sheet);
@@ -81,7 +89,8 @@ fn collect(wb: &Workbook, sheet: SheetId, expr: &Expr, out: &mut Vec<FormulaId>,
     }
 }
 
-fn formulas_in(wb: &Workbook, area: &Area, out: &mut Vec<FormulaId>) {
+/// The formulas with a cell inside `area` (an array formula counts once per member cell).
+pub fn formulas_in(wb: &Workbook, area: &Area, out: &mut Vec<FormulaId>) {
     let Some(sheet) = wb.sheet(area.sheet) else { return };
     for (_, content) in sheet.cells_in(area) {
         match content {
