@@ -225,8 +225,13 @@ impl<'wb> Evaluator<'wb> {
 
     /// Sets the value a call expression evaluates to until [`Evaluator::clear_overlay`].
     pub fn set_overlay_call(&mut self, call: &Expr, value: Value) {
+        self.set_overlay_call_address(call as *const Expr as usize, value);
+    }
+
+    /// [`Evaluator::set_overlay_call`] by the address of the call's expression node.
+    pub fn set_overlay_call_address(&mut self, call: usize, value: Value) {
         self.overlay.active = true;
-        self.overlay.calls.insert(call as *const Expr as usize, value);
+        self.overlay.calls.insert(call, value);
     }
 
     /// Removes every overlaid value.
@@ -249,11 +254,17 @@ impl<'wb> Evaluator<'wb> {
     /// Evaluates an expression as if it were written in `cell` (in array context when
     /// `array` is set).
     pub fn eval_at(&mut self, cell: CellRef, array: bool, expr: &Expr) -> Operand {
+        self.in_cell(cell, array, |ev| ev.eval(expr))
+    }
+
+    /// Runs `f` as if the formula of `cell` were being computed (in array context when
+    /// `array` is set), then restores the context.
+    pub fn in_cell<T>(&mut self, cell: CellRef, array: bool, f: impl FnOnce(&mut Self) -> T) -> T {
         let saved = (self.cur, self.array_ctx);
         (self.cur, self.array_ctx) = (cell, array);
-        let op = self.eval(expr);
+        let out = f(self);
         (self.cur, self.array_ctx) = saved;
-        op
+        out
     }
 
     /// The value of any cell: constant, formula result, or element of an array formula.

@@ -25,6 +25,7 @@ mod logical;
 mod lookup;
 mod math;
 mod regex;
+mod simulation;
 mod statistical;
 mod table;
 mod text;
@@ -88,6 +89,8 @@ pub enum Category {
     Text,
     /// Engineering.
     Engineering,
+    /// Simulation: @RISK and Analytic Solver distribution, property and output functions.
+    Simulation,
     /// Operators stored as functions in files (`SINGLE` for `@`, `ANCHORARRAY` for `#`).
     Internal,
 }

@@ -1,0 +1,140 @@
+//! Latin Hypercube sampling without a stored permutation.
+//!
+//! With `n` iterations, each input's `(0, 1)` is cut into `n` equal strata and every stratum
+//! is used exactly once: iteration `i` draws from stratum `π(i)`, where `π` is a pseudo-random
+//! permutation of `[0, n)` keyed by `(seed, stream)`. `π` is a keyed bijection — a four-round
+//! Feistel network on the next power of two above `n` whose round function is Philox, with
+//! cycle-walking back into `[0, n)` — so any iteration is computed on its own, in any order,
+//! batch size or thread, on CPU or GPU, and nothing of size `n` is stored. Within its
+//! stratum the sample is placed by a second uniform: `u = (π(i) + v) / n`.
+//!
+//! Iterations beyond `n` start a new Latin Hypercube design of `n` (block `i / n` keys its
+//! own permutation).
+
+use crate::rng;
+
+/// Largest uniform a stratum gives (the largest of [`rng::to_open_unit`]): `(n − 1 + v)/n`
+/// can round to 1 for large `n`.
+pub const MAX_UNIFORM: f64 = 1.0 - 1.0 / 9_007_199_254_740_992.0;
+
+/// XORed into the key of the permutation's round function, so that its Philox blocks are
+/// independent of the draws of [`rng::uniform`] under the same seed.
+const PERMUTATION_KEY: u64 = 0x4c48_535f_5045_524d; // "LHS_PERM"
+/// XORed into the stream of the within-stratum uniform.
+pub const JITTER_STREAM: u64 = 0x4c48_535f_4a49_5454; // "LHS_JITT"
+
+/// The round function: 32 pseudo-random bits of `(seed, stream, block, bits, round, r)`.
+#[inline]
+fn round_function(key: [u32; 2], stream: u64, tag: u32, r: u64) -> u64 {
+    let w = rng::philox4x32_10([r as u32, tag, stream as u32, (stream >> 32) as u32], key);
+    u64::from(w[0])
+}
+
+/// The stratum of `iteration` among `n`: a permutation of `[0, n)` keyed by `(seed, stream)`
+/// applied to `iteration mod n` (each block of `n` iterations has its own permutation).
+/// `n = 0` is treated as 1.
+pub fn stratum(seed: u64, stream: u64, n: u64, iteration: u64) -> u64 {
+    if n <= 1 {
+        return 0;
+    }
+    let block = iteration / n;
+    let index = iteration % n;
+    // Smallest `bits` with 2^bits ≥ n; the halves have `a` and `b` bits (a ≤ b ≤ 32).
+    let bits = 64 - (n - 1).leading_zeros();
+    let a = bits / 2;
+    let b = bits - a;
+    let seed = seed ^ PERMUTATION_KEY;
+    let key = [seed as u32, (seed >> 32) as u32 ^ (block >> 32) as u32];
+    let tag = |round: u32| round | (bits << 2) | ((block as u32) << 9);
+    let mask = |s: u32| if s == 0 { 0 } else { u64::MAX >> (64 - s) };
+    let mut x = index;
+    loop {
+        // Unbalanced Feistel: (L: sl bits, R: sr bits) → (R, L ⊕ F(R)), the sizes swapping
+        // each round and coming back after four.
+        let (mut l, mut r) = (x >> b, x & mask(b));
+        let (mut sl, mut sr) = (a, b);
+        for round in 0..4 {
+            let f = round_function(key, stream, tag(round), r) & mask(sl);
+            (l, r) = (r, l ^ f);
+            (sl, sr) = (sr, sl);
+        }
+        x = (l << sr) | r;
+        if x < n {
+            return x;
+        }
+    }
+}
+
+/// The Latin Hypercube uniform of `iteration`: `(stratum + v) / n` with `v` the uniform of the
+/// stream `stream ^ JITTER_STREAM`, in `(0, 1)`.
+#[inline]
+pub fn uniform(seed: u64, stream: u64, n: u64, iteration: u64) -> f64 {
+    let n = n.max(1);
+    let s = stratum(seed, stream, n, iteration);
+    let v = rng::uniform(seed, stream ^ JITTER_STREAM, iteration);
+    ((s as f64 + v) / n as f64).min(MAX_UNIFORM)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_stratum_exactly_once() {
+        for n in [1u64, 2, 3, 7, 1000, 100_003] {
+            for stream in [rng::stream_id("a"), rng::stream_id("b")] {
+                let mut seen = vec![false; n as usize];
+                for i in 0..n {
+                    let s = stratum(42, stream, n, i) as usize;
+                    assert!(s < n as usize);
+                    assert!(!seen[s], "n={n}: stratum {s} twice");
+                    seen[s] = true;
+                }
+                assert!(seen.iter().all(|&x| x));
+            }
+        }
+        // The second block is again a permutation, but a different one.
+        let n = 1000;
+        let first: Vec<u64> = (0..n).map(|i| stratum(7, 9, n, i)).collect();
+        let second: Vec<u64> = (n..2 * n).map(|i| stratum(7, 9, n, i)).collect();
+        let mut sorted = second.clone();
+        sorted.sort_unstable();
+        assert!(sorted.iter().enumerate().all(|(i, &s)| s == i as u64));
+        assert_ne!(first, second);
+    }
+
+    #[test]
+    fn streams_and_seeds_give_different_permutations() {
+        let n = 1000;
+        let p = |seed, stream| (0..n).map(|i| stratum(seed, stream, n, i)).collect::<Vec<_>>();
+        let a = p(1, rng::stream_id("a"));
+        let b = p(1, rng::stream_id("b"));
+        let c = p(2, rng::stream_id("a"));
+        assert_ne!(a, b);
+        assert_ne!(a, c);
+        // Two permutations agree at about one place in expectation; far from identical.
+        assert!(a.iter().zip(&b).filter(|(x, y)| x == y).count() < 10);
+        // Not close to the identity either.
+        assert!(a.iter().enumerate().filter(|(i, s)| *i as u64 == **s).count() < 10);
+        // Two strata of n = 2 both occur as the first for some streams.
+        let firsts: Vec<u64> = (0..64).map(|s| stratum(3, s, 2, 0)).collect();
+        assert!(firsts.contains(&0) && firsts.contains(&1));
+    }
+
+    #[test]
+    fn lhs_uniforms_are_stratified_and_open() {
+        let n = 5000u64;
+        let stream = rng::stream_id("x");
+        let mut counts = vec![0u32; n as usize];
+        for i in 0..n {
+            let u = uniform(11, stream, n, i);
+            assert!(u > 0.0 && u < 1.0);
+            counts[(u * n as f64) as usize] += 1;
+        }
+        assert!(counts.iter().all(|&c| c == 1));
+        // The largest stratum of a huge design stays below 1.
+        let big = 1u64 << 60;
+        let top = (0..1u64 << 12).map(|i| uniform(1, 2, big, i)).fold(0.0, f64::max);
+        assert!(top < 1.0);
+    }
+}
