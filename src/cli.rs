@@ -10,7 +10,10 @@ use montecell_engine::import::{self, Limits};
 use montecell_engine::recalc::{self, CellResult, Recalculation};
 use montecell_engine::{Value, Workbook};
 
+use montecell_engine::sampling::Method;
+
 use crate::corpus;
+use crate::simulate::{self, SimulateArgs};
 
 /// Monte Carlo simulation of Excel workbooks.
 #[derive(Debug, Parser)]
@@ -46,6 +49,38 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+    /// Run a Monte Carlo simulation of a workbook: inputs and outputs from a JSON spec and/or
+    /// from distribution functions (`RiskNormal`, `PsiTriangular`, `RAND()`…) and `RiskOutput`
+    /// markers in the workbook.
+    Simulate {
+        /// The .xlsx file.
+        file: PathBuf,
+        /// The simulation spec (JSON, see docs/simulation-spec.md). Default: FILE's name with
+        /// `.spec.json` instead of `.xlsx`, when that file exists.
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        /// Iterations (overrides the spec; default 10,000).
+        #[arg(long, short = 'n')]
+        iterations: Option<u64>,
+        /// Seed of the random streams (overrides the spec; default 1).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Sampling method: Latin Hypercube (default) or plain Monte Carlo.
+        #[arg(long, value_parser = ["lhs", "mc"])]
+        sampling: Option<String>,
+        /// Threads (default: one per core). Results do not depend on it.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Iterations per batch (default: chosen from the model). Results do not depend on it.
+        #[arg(long, default_value_t = 0)]
+        batch: usize,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Write every iteration's inputs and outputs to this CSV file.
+        #[arg(long)]
+        samples: Option<PathBuf>,
+    },
     /// List the functions the engine supports.
     Functions,
 }
@@ -56,6 +91,14 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Recalc { file, json, all, timings } => recalc_command(&file, json, all, timings),
         Command::Corpus { dir, markdown } => corpus::run(&dir, markdown),
+        Command::Simulate { file, spec, iterations, seed, sampling, threads, batch, json, samples } => {
+            let spec = spec.or_else(|| {
+                let beside = file.with_extension("spec.json");
+                beside.is_file().then_some(beside)
+            });
+            let sampling = sampling.map(|s| if s == "mc" { Method::MonteCarlo } else { Method::LatinHypercube });
+            simulate::run(&SimulateArgs { file, spec, iterations, seed, sampling, threads, batch, json, samples })
+        }
         Command::Functions => {
             print!("{}", corpus::function_table_markdown());
             Ok(())

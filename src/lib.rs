@@ -2,3 +2,4 @@
 
 pub mod cli;
 mod corpus;
+mod simulate;

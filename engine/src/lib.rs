@@ -13,6 +13,7 @@
 //! [`value`], [`address`] and [`datetime`] hold the vocabulary they share.
 
 pub mod address;
+pub mod compile;
 pub mod datetime;
 pub mod eval;
 pub mod fidelity;
@@ -21,8 +22,12 @@ pub mod graph;
 pub mod import;
 pub mod parse;
 pub mod recalc;
+pub mod result;
 pub mod rng;
+pub mod run;
 pub mod sampling;
+pub mod simulate;
+pub mod spec;
 pub mod special;
 pub mod stats;
 #[cfg(test)]

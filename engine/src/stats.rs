@@ -94,9 +94,52 @@ pub fn moments(xs: &[f64]) -> Moments {
 
 /// Sorts a copy of the samples ascending (total order; NaN never occurs in finite samples).
 pub fn sorted(xs: &[f64]) -> Vec<f64> {
-    let mut v = xs.to_vec();
-    v.sort_unstable_by(f64::total_cmp);
-    v
+    argsort(xs).into_iter().map(|i| xs[i as usize]).collect()
+}
+
+/// The bits of `x` as an unsigned key with the order of [`f64::total_cmp`].
+#[inline]
+fn order_key(x: f64) -> u64 {
+    let b = x.to_bits();
+    if b >> 63 == 1 { !b } else { b | (1 << 63) }
+}
+
+/// The indices that sort the samples ascending in [`f64::total_cmp`] order, equal values
+/// in the order of their indices. Sorts `(key, index)` integer pairs: no indirection while
+/// comparing (a radix sort measured no faster on this kind of machine).
+pub fn argsort(xs: &[f64]) -> Vec<u32> {
+    let mut keys: Vec<(u64, u32)> = xs.iter().enumerate().map(|(i, &x)| (order_key(x), i as u32)).collect();
+    keys.sort_unstable();
+    keys.into_iter().map(|(_, i)| i).collect()
+}
+
+/// Average ranks (1-based) from `(slot, value)` pairs given in ascending order of value:
+/// `out[slot]` is the rank of that value, ties sharing their average rank.
+pub fn ranks_along(ascending: impl IntoIterator<Item = (usize, f64)>, len: usize) -> Vec<f64> {
+    let mut out = vec![0.0; len];
+    let mut group: Vec<usize> = Vec::new();
+    let mut current = f64::NAN;
+    let mut seen = 0usize;
+    let mut flush = |group: &mut Vec<usize>, seen: usize| {
+        // The group holds ranks seen − len + 1 … seen.
+        let r = seen as f64 - (group.len() as f64 - 1.0) / 2.0;
+        for &slot in group.iter() {
+            out[slot] = r;
+        }
+        group.clear();
+    };
+    for (slot, x) in ascending {
+        if !group.is_empty() && x.total_cmp(&current) != Ordering::Equal {
+            flush(&mut group, seen);
+        }
+        current = x;
+        group.push(slot);
+        seen += 1;
+    }
+    if !group.is_empty() {
+        flush(&mut group, seen);
+    }
+    out
 }
 
 /// Excel's `PERCENTILE.INC` of sorted samples: linear interpolation between order statistics at
@@ -154,22 +197,8 @@ pub fn histogram(sorted: &[f64], bins: usize) -> Histogram {
 
 /// Ranks 1..n of a sample, ties sharing their average rank.
 pub fn ranks(xs: &[f64]) -> Vec<f64> {
-    let mut idx: Vec<usize> = (0..xs.len()).collect();
-    idx.sort_unstable_by(|&a, &b| xs[a].total_cmp(&xs[b]).then(a.cmp(&b)));
-    let mut out = vec![0.0; xs.len()];
-    let mut i = 0;
-    while i < idx.len() {
-        let mut j = i;
-        while j + 1 < idx.len() && xs[idx[j + 1]].total_cmp(&xs[idx[i]]) == Ordering::Equal {
-            j += 1;
-        }
-        let r = (i + j) as f64 / 2.0 + 1.0;
-        for &k in &idx[i..=j] {
-            out[k] = r;
-        }
-        i = j + 1;
-    }
-    out
+    let order = argsort(xs);
+    ranks_along(order.iter().map(|&i| (i as usize, xs[i as usize])), xs.len())
 }
 
 /// Pearson correlation of two equally long samples (0 when either has no spread).
@@ -238,6 +267,39 @@ mod tests {
         assert_eq!(h.counts, vec![10; 10]);
         assert_eq!(h.edges.len(), 11);
         assert_eq!(histogram(&[3.0, 3.0], 5).counts, vec![2, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn argsort_and_ranks_agree_with_a_comparison_sort() {
+        // Negatives, zeros of both signs, ties and extremes.
+        let n = 50_017;
+        let xs: Vec<f64> = (0..n)
+            .map(|i| match i % 7 {
+                0 => -0.0,
+                1 => 0.0,
+                2 => ((i * 7919) % 1000) as f64 - 500.0,
+                3 => f64::MAX / (i as f64 + 1.0),
+                4 => -1e-300 * i as f64,
+                _ => ((i as f64) * 0.618_033_988_7).fract() - 0.5,
+            })
+            .collect();
+        let order = argsort(&xs);
+        let mut expected: Vec<u32> = (0..n as u32).collect();
+        expected.sort_by(|&a, &b| xs[a as usize].total_cmp(&xs[b as usize]));
+        assert_eq!(order, expected);
+        // Ranks of ties are their average: three equal values at ranks 2, 3, 4 get 3.
+        assert_eq!(ranks(&[1.0, 5.0, 5.0, 0.0, 5.0]), vec![2.0, 4.0, 4.0, 1.0, 4.0]);
+        let big = ranks(&xs);
+        let naive = {
+            let mut out = vec![0.0; n];
+            for &i in &expected {
+                let lo = expected.partition_point(|&j| xs[j as usize].total_cmp(&xs[i as usize]).is_lt());
+                let hi = expected.partition_point(|&j| xs[j as usize].total_cmp(&xs[i as usize]).is_le());
+                out[i as usize] = (lo + hi + 1) as f64 / 2.0;
+            }
+            out
+        };
+        assert_eq!(big, naive);
     }
 
     #[test]

@@ -12,7 +12,7 @@
 
 mod operators;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use crate::address::{Area, CellRef, SheetId};
@@ -117,9 +117,9 @@ const CLIP_THRESHOLD: u64 = 65_536;
 #[derive(Clone, Debug, Default)]
 struct Overlay {
     active: bool,
-    cells: HashMap<CellRef, Value>,
+    cells: FxHashMap<CellRef, Value>,
     /// By the address of the call's expression node.
-    calls: HashMap<usize, Value>,
+    calls: FxHashMap<usize, Value>,
 }
 
 /// What a formula computes: one value, or the array of an array formula.

@@ -347,6 +347,11 @@ pub(super) fn nominal(a: &[Value]) -> FnResult {
 pub(super) fn npv(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
     let rate = args::scalar_num(ev, a, 0)?;
     let values = args::numbers(ev, &a[1..], Numbers::Standard)?;
+    Ok(npv_of(rate, &values)?.into())
+}
+
+/// `NPV` of numbers already read (shared with the simulation engine's kernel).
+pub(crate) fn npv_of(rate: f64, values: &[f64]) -> Result<f64, ErrorKind> {
     if rate == -1.0 {
         return Err(ErrorKind::Div0);
     }
@@ -356,7 +361,7 @@ pub(super) fn npv(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
         factor *= 1.0 + rate;
         sum += v / factor;
     }
-    Ok(sum.into())
+    Ok(sum)
 }
 
 /// Solves `Σ cᵢ·xᵗⁱ = 0` for the discount factor `x = 1/(1+r)` by Newton's method from
@@ -368,13 +373,23 @@ fn solve_discount_factor(
     max_iterations: usize,
     epsilon: f64,
 ) -> Result<f64, ErrorKind> {
+    // Flows at times 0, 1, 2, … (IRR) form a polynomial in x, evaluated with its derivative
+    // by Horner's rule; dated flows (XIRR) need powers.
+    let periodic = flows.iter().enumerate().all(|(i, &(_, t))| t == i as f64);
     let mut x = 1.0 / (1.0 + guess);
     for _ in 0..max_iterations {
         let (mut f, mut d) = (0.0, 0.0);
-        for &(c, t) in flows {
-            f += c * x.powf(t);
-            if t != 0.0 {
-                d += c * t * x.powf(t - 1.0);
+        if periodic {
+            for &(c, _) in flows.iter().rev() {
+                d = d * x + f;
+                f = f * x + c;
+            }
+        } else {
+            for &(c, t) in flows {
+                f += c * x.powf(t);
+                if t != 0.0 {
+                    d += c * t * x.powf(t - 1.0);
+                }
             }
         }
         if !f.is_finite() || !d.is_finite() || d == 0.0 {
@@ -410,6 +425,11 @@ pub(super) fn irr(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
         None | Some(Expr::Missing) => 0.1,
         Some(_) => args::scalar_num(ev, a, 1)?,
     };
+    Ok(irr_of(&values, guess)?.into())
+}
+
+/// `IRR` of numbers already read (shared with the simulation engine's kernel).
+pub(crate) fn irr_of(values: &[f64], guess: f64) -> Result<f64, ErrorKind> {
     if guess <= -1.0 {
         return Err(ErrorKind::Value);
     }
@@ -417,7 +437,7 @@ pub(super) fn irr(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
         return Err(ErrorKind::Num);
     }
     let flows: Vec<(f64, f64)> = values.iter().enumerate().map(|(i, &c)| (c, i as f64)).collect();
-    Ok(solve_discount_factor(&flows, guess, 20, 1e-7)?.into())
+    solve_discount_factor(&flows, guess, 20, 1e-7)
 }
 
 /// `MIRR(values, finance_rate, reinvest_rate)`

@@ -18,7 +18,7 @@ mod database;
 mod date;
 pub mod distributions;
 mod engineering;
-mod financial;
+pub(crate) mod financial;
 pub mod format;
 mod information;
 mod logical;

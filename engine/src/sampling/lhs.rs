@@ -3,7 +3,8 @@
 //! With `n` iterations, each input's `(0, 1)` is cut into `n` equal strata and every stratum
 //! is used exactly once: iteration `i` draws from stratum `π(i)`, where `π` is a pseudo-random
 //! permutation of `[0, n)` keyed by `(seed, stream)`. `π` is a keyed bijection — a four-round
-//! Feistel network on the next power of two above `n` whose round function is Philox, with
+//! Feistel network on the next power of two above `n` whose round function is a keyed
+//! splitmix64 finaliser (two integer multiplications, as cheap on a GPU as on a CPU), with
 //! cycle-walking back into `[0, n)` — so any iteration is computed on its own, in any order,
 //! batch size or thread, on CPU or GPU, and nothing of size `n` is stored. Within its
 //! stratum the sample is placed by a second uniform: `u = (π(i) + v) / n`.
@@ -17,17 +18,24 @@ use crate::rng;
 /// can round to 1 for large `n`.
 pub const MAX_UNIFORM: f64 = 1.0 - 1.0 / 9_007_199_254_740_992.0;
 
-/// XORed into the key of the permutation's round function, so that its Philox blocks are
-/// independent of the draws of [`rng::uniform`] under the same seed.
+/// XORed into the key of the permutation's round function.
 const PERMUTATION_KEY: u64 = 0x4c48_535f_5045_524d; // "LHS_PERM"
 /// XORed into the stream of the within-stratum uniform.
 pub const JITTER_STREAM: u64 = 0x4c48_535f_4a49_5454; // "LHS_JITT"
 
-/// The round function: 32 pseudo-random bits of `(seed, stream, block, bits, round, r)`.
+/// The splitmix64 finaliser: a bijective 64-bit mixer (two multiplications).
 #[inline]
-fn round_function(key: [u32; 2], stream: u64, tag: u32, r: u64) -> u64 {
-    let w = rng::philox4x32_10([r as u32, tag, stream as u32, (stream >> 32) as u32], key);
-    u64::from(w[0])
+fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The round function: pseudo-random bits of `(key, round, r)`, the key holding the seed,
+/// stream, block and width.
+#[inline]
+fn round_function(key: u64, round: u64, r: u64) -> u64 {
+    mix64(key ^ round.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ r)
 }
 
 /// The stratum of `iteration` among `n`: a permutation of `[0, n)` keyed by `(seed, stream)`
@@ -43,9 +51,10 @@ pub fn stratum(seed: u64, stream: u64, n: u64, iteration: u64) -> u64 {
     let bits = 64 - (n - 1).leading_zeros();
     let a = bits / 2;
     let b = bits - a;
-    let seed = seed ^ PERMUTATION_KEY;
-    let key = [seed as u32, (seed >> 32) as u32 ^ (block >> 32) as u32];
-    let tag = |round: u32| round | (bits << 2) | ((block as u32) << 9);
+    let key = mix64(
+        seed ^ PERMUTATION_KEY
+            ^ mix64(stream ^ mix64(block ^ (u64::from(bits) << 58)).wrapping_add(0x6a09_e667_f3bc_c909)),
+    );
     let mask = |s: u32| if s == 0 { 0 } else { u64::MAX >> (64 - s) };
     let mut x = index;
     loop {
@@ -54,7 +63,7 @@ pub fn stratum(seed: u64, stream: u64, n: u64, iteration: u64) -> u64 {
         let (mut l, mut r) = (x >> b, x & mask(b));
         let (mut sl, mut sr) = (a, b);
         for round in 0..4 {
-            let f = round_function(key, stream, tag(round), r) & mask(sl);
+            let f = round_function(key, round + 1, r) & mask(sl);
             (l, r) = (r, l ^ f);
             (sl, sr) = (sr, sl);
         }

@@ -1,0 +1,375 @@
+//! The operations of the tape over a batch of lanes.
+//!
+//! Each kernel has a fast path for lanes that hold numbers, written as plain loops over
+//! slices so the compiler vectorises them, and falls back to Excel's full semantics (through
+//! [`Value`]) for the lanes that hold anything else — the two always agree.
+
+use std::cmp::Ordering;
+
+use crate::compile::boxing::{self, Lane, Strings};
+use crate::compile::tape::{AggItem, AggKind, Folded, Op, Reg, SeriesKind};
+use crate::eval::{Evaluator, FormulaResult, binary_values};
+use crate::functions::financial::{irr_of, npv_of};
+use crate::parse::{BinaryOp, UnaryOp};
+use crate::sampling::functions as dist;
+use crate::value::{ErrorKind, Value, compare_numbers};
+
+/// The registers of a batch: `registers × lanes` values, register-major.
+pub(super) struct Registers {
+    pub(super) data: Vec<f64>,
+    pub(super) lanes: usize,
+}
+
+/// Borrows the destination register mutably and every other register immutably.
+struct Split<'r> {
+    before: &'r [f64],
+    after: &'r [f64],
+    dst: usize,
+    lanes: usize,
+}
+
+impl Split<'_> {
+    fn get(&self, r: Reg) -> &[f64] {
+        let r = r as usize;
+        let l = self.lanes;
+        if r < self.dst {
+            &self.before[r * l..(r + 1) * l]
+        } else {
+            &self.after[(r - self.dst - 1) * l..(r - self.dst) * l]
+        }
+    }
+}
+
+impl Registers {
+    pub(super) fn new(registers: usize, lanes: usize) -> Registers {
+        Registers { data: vec![0.0; registers * lanes], lanes }
+    }
+
+    pub(super) fn get(&self, r: Reg) -> &[f64] {
+        let l = self.lanes;
+        &self.data[r as usize * l..(r as usize + 1) * l]
+    }
+
+    pub(super) fn get_mut(&mut self, r: Reg) -> &mut [f64] {
+        let l = self.lanes;
+        &mut self.data[r as usize * l..(r as usize + 1) * l]
+    }
+
+    fn split(&mut self, dst: Reg) -> (Split<'_>, &mut [f64]) {
+        let l = self.lanes;
+        let d = dst as usize;
+        let (before, rest) = self.data.split_at_mut(d * l);
+        let (dst_slice, after) = rest.split_at_mut(l);
+        (Split { before, after, dst: d, lanes: l }, dst_slice)
+    }
+}
+
+/// Per-thread state the kernels need.
+pub(super) struct Context<'wb> {
+    pub(super) strings: Strings,
+    pub(super) ev: Evaluator<'wb>,
+    args: Vec<Value>,
+    numbers: Vec<f64>,
+}
+
+impl<'wb> Context<'wb> {
+    pub(super) fn new(strings: Strings, ev: Evaluator<'wb>) -> Self {
+        Context { strings, ev, args: Vec::new(), numbers: Vec::new() }
+    }
+}
+
+fn slow_binary(op: BinaryOp, x: f64, y: f64, strings: &mut Strings) -> f64 {
+    let a = boxing::to_value(x, strings);
+    let b = boxing::to_value(y, strings);
+    boxing::from_value(&binary_values(op, &a, &b), strings)
+}
+
+/// Excel's order of two numbers (equal at 15 significant digits), quickly when they are far
+/// apart.
+#[inline]
+fn order(a: f64, b: f64) -> Ordering {
+    if a == b {
+        return Ordering::Equal;
+    }
+    let scale = a.abs().max(b.abs());
+    if (a - b).abs() > 1e-13 * scale {
+        return if a < b { Ordering::Less } else { Ordering::Greater };
+    }
+    compare_numbers(a, b)
+}
+
+fn truth(x: f64, strings: &Strings) -> Result<bool, ErrorKind> {
+    match boxing::unbox(x) {
+        Lane::Number(n) => Ok(n != 0.0),
+        Lane::Bool(b) => Ok(b),
+        Lane::Blank => Ok(false),
+        Lane::Error(e) => Err(e),
+        Lane::Text(id) => Value::Text(strings.get(id)).to_bool(),
+    }
+}
+
+/// Runs one operation on lanes `0..n`.
+pub(super) fn execute(op: &Op, regs: &mut Registers, n: usize, cx: &mut Context<'_>) {
+    match op {
+        Op::Binary { op, a, b, dst } => {
+            let (s, d) = regs.split(*dst);
+            let (a, b) = (&s.get(*a)[..n], &s.get(*b)[..n]);
+            let d = &mut d[..n];
+            match op {
+                BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
+                    match op {
+                        BinaryOp::Add => d.iter_mut().zip(a.iter().zip(b)).for_each(|(d, (x, y))| *d = x + y),
+                        BinaryOp::Sub => d.iter_mut().zip(a.iter().zip(b)).for_each(|(d, (x, y))| *d = x - y),
+                        BinaryOp::Mul => d.iter_mut().zip(a.iter().zip(b)).for_each(|(d, (x, y))| *d = x * y),
+                        _ => d.iter_mut().zip(a.iter().zip(b)).for_each(|(d, (x, y))| *d = x / y),
+                    }
+                    for i in 0..n {
+                        if !d[i].is_finite() {
+                            d[i] = slow_binary(*op, a[i], b[i], &mut cx.strings);
+                        }
+                    }
+                }
+                BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+                    for i in 0..n {
+                        let (x, y) = (a[i], b[i]);
+                        d[i] = if x.is_finite() && y.is_finite() {
+                            let o = order(x, y);
+                            boxing::boolean(match op {
+                                BinaryOp::Eq => o == Ordering::Equal,
+                                BinaryOp::Ne => o != Ordering::Equal,
+                                BinaryOp::Lt => o == Ordering::Less,
+                                BinaryOp::Le => o != Ordering::Greater,
+                                BinaryOp::Gt => o == Ordering::Greater,
+                                _ => o != Ordering::Less,
+                            })
+                        } else {
+                            slow_binary(*op, x, y, &mut cx.strings)
+                        };
+                    }
+                }
+                _ => {
+                    for i in 0..n {
+                        d[i] = slow_binary(*op, a[i], b[i], &mut cx.strings);
+                    }
+                }
+            }
+        }
+        Op::Unary { op, a, dst } => {
+            let (s, d) = regs.split(*dst);
+            let a = &s.get(*a)[..n];
+            for i in 0..n {
+                let x = a[i];
+                d[i] = match (op, x.is_finite()) {
+                    (UnaryOp::Neg, true) => -x,
+                    (UnaryOp::Percent, true) => x / 100.0,
+                    (UnaryOp::Plus, _) => x,
+                    _ => {
+                        let v = boxing::to_value(x, &cx.strings);
+                        let r = match op {
+                            UnaryOp::Neg => v.to_number().map(|n| -n),
+                            _ => v.to_number().map(|n| n / 100.0),
+                        };
+                        boxing::from_value(&Value::from(r), &mut cx.strings)
+                    }
+                };
+            }
+        }
+        Op::Call { f, args, dst, .. } => {
+            let (s, d) = regs.split(*dst);
+            let srcs: Vec<&[f64]> = args.iter().map(|r| s.get(*r)).collect();
+            for i in 0..n {
+                cx.args.clear();
+                for src in &srcs {
+                    cx.args.push(boxing::to_value(src[i], &cx.strings));
+                }
+                let v = f(&cx.args).unwrap_or_else(Value::Error);
+                d[i] = boxing::from_value(&v, &mut cx.strings);
+            }
+        }
+        Op::Select { cond, then, otherwise, dst } => {
+            let (s, d) = regs.split(*dst);
+            let (c, t, o) = (s.get(*cond), s.get(*then), s.get(*otherwise));
+            for i in 0..n {
+                d[i] = match truth(c[i], &cx.strings) {
+                    Ok(true) => t[i],
+                    Ok(false) => o[i],
+                    Err(e) => boxing::error(e),
+                };
+            }
+        }
+        Op::Choose { index, options, dst } => {
+            let (s, d) = regs.split(*dst);
+            let idx = s.get(*index);
+            for i in 0..n {
+                let k = boxing::to_value(idx[i], &cx.strings).to_number();
+                d[i] = match k {
+                    Ok(k) if k >= 1.0 && (k.trunc() as usize) <= options.len() => {
+                        s.get(options[k.trunc() as usize - 1])[i]
+                    }
+                    Ok(_) => boxing::error(ErrorKind::Value),
+                    Err(e) => boxing::error(e),
+                };
+            }
+        }
+        Op::IfError { value, alt, na_only, dst } => {
+            let (s, d) = regs.split(*dst);
+            let (v, a) = (s.get(*value), s.get(*alt));
+            for i in 0..n {
+                let x = v[i];
+                d[i] = if x.is_finite() {
+                    x
+                } else {
+                    match boxing::unbox(x) {
+                        Lane::Error(ErrorKind::NA) => a[i],
+                        Lane::Error(_) if !na_only => a[i],
+                        _ => x,
+                    }
+                };
+            }
+        }
+        Op::BlankToZero { a, dst } => {
+            let (s, d) = regs.split(*dst);
+            let a = s.get(*a);
+            for i in 0..n {
+                d[i] = if boxing::unbox(a[i]) == Lane::Blank { 0.0 } else { a[i] };
+            }
+        }
+        Op::Aggregate { kind, items, folded, dst } => {
+            let (s, d) = regs.split(*dst);
+            let srcs: Vec<(&[f64], bool)> =
+                items.iter().map(|AggItem { reg, direct }| (s.get(*reg), *direct)).collect();
+            for i in 0..n {
+                d[i] = aggregate(*kind, folded, &srcs, i, &cx.strings);
+            }
+        }
+        Op::Series { kind, scalar, items, dst } => {
+            let (s, d) = regs.split(*dst);
+            let srcs: Vec<(&[f64], bool)> =
+                items.iter().map(|AggItem { reg, direct }| (s.get(*reg), *direct)).collect();
+            let scalar = scalar.map(|r| s.get(r));
+            for i in 0..n {
+                d[i] = series(*kind, scalar.map(|x| x[i]), &srcs, i, &mut cx.numbers, &cx.strings);
+            }
+        }
+        Op::SampleVarying { function, params, properties, uniform, dst } => {
+            let (s, d) = regs.split(*dst);
+            let srcs: Vec<&[f64]> = params.iter().map(|r| s.get(*r)).collect();
+            let u = s.get(*uniform);
+            for i in 0..n {
+                cx.args.clear();
+                for src in &srcs {
+                    cx.args.push(boxing::to_value(src[i], &cx.strings));
+                }
+                d[i] = match dist::from_call(function, &cx.args, properties) {
+                    Ok(distribution) => distribution.quantile(u[i]),
+                    Err(_) => boxing::error(ErrorKind::Num),
+                };
+            }
+        }
+        Op::Interpret { formula, cells, calls, dsts } => {
+            let mut out = vec![0.0; dsts.len() * n];
+            for i in 0..n {
+                for (cell, r) in cells {
+                    let v = boxing::to_value(regs.get(*r)[i], &cx.strings);
+                    cx.ev.set_overlay_cell(*cell, v);
+                }
+                for (call, r) in calls {
+                    let v = boxing::to_value(regs.get(*r)[i], &cx.strings);
+                    cx.ev.set_overlay_call_address(*call, v);
+                }
+                let result = cx.ev.compute_formula(*formula);
+                for (k, (dr, dc, _)) in dsts.iter().enumerate() {
+                    let v = match &result {
+                        FormulaResult::Scalar(v) => v.clone(),
+                        FormulaResult::Array(a) => a.get_broadcast(*dr as usize, *dc as usize),
+                    };
+                    out[k * n + i] = boxing::from_value(&v, &mut cx.strings);
+                }
+            }
+            cx.ev.clear_overlay();
+            for (k, (_, _, r)) in dsts.iter().enumerate() {
+                regs.get_mut(*r)[..n].copy_from_slice(&out[k * n..(k + 1) * n]);
+            }
+        }
+    }
+}
+
+/// A lane of an aggregate's operand as a number: `None` where it is skipped (text, booleans
+/// and blanks found in ranges).
+#[inline]
+fn operand_number(x: f64, direct: bool, strings: &Strings) -> Result<Option<f64>, ErrorKind> {
+    if x.is_finite() {
+        return Ok(Some(x));
+    }
+    match boxing::unbox(x) {
+        Lane::Number(n) => Ok(Some(n)),
+        Lane::Error(e) => Err(e),
+        Lane::Blank if direct => Ok(Some(0.0)),
+        Lane::Bool(b) if direct => Ok(Some(f64::from(u8::from(b)))),
+        Lane::Text(id) if direct => Value::Text(strings.get(id)).to_number().map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// One lane of `NPV` or `IRR`.
+fn series(
+    kind: SeriesKind,
+    scalar: Option<f64>,
+    srcs: &[(&[f64], bool)],
+    i: usize,
+    numbers: &mut Vec<f64>,
+    strings: &Strings,
+) -> f64 {
+    let mut lane = || -> Result<f64, ErrorKind> {
+        let scalar = match scalar {
+            Some(x) if x.is_finite() => Some(x),
+            Some(x) => Some(boxing::to_value(x, strings).to_number()?),
+            None => None,
+        };
+        numbers.clear();
+        for (src, direct) in srcs {
+            if let Some(n) = operand_number(src[i], *direct, strings)? {
+                numbers.push(n);
+            }
+        }
+        match kind {
+            SeriesKind::Npv => npv_of(scalar.unwrap_or(0.0), numbers),
+            SeriesKind::Irr => irr_of(numbers, scalar.unwrap_or(0.1)),
+        }
+    };
+    match lane() {
+        Ok(r) if r.is_finite() => r,
+        Ok(_) => boxing::error(ErrorKind::Num),
+        Err(e) => boxing::error(e),
+    }
+}
+
+/// One lane of an aggregate, read as `SUM` reads its arguments.
+fn aggregate(kind: AggKind, folded: &Folded, srcs: &[(&[f64], bool)], i: usize, strings: &Strings) -> f64 {
+    let (mut sum, mut product, mut count, mut min, mut max) =
+        (folded.sum, folded.product, folded.count as f64, folded.min, folded.max);
+    for (src, direct) in srcs {
+        let n = match operand_number(src[i], *direct, strings) {
+            Ok(Some(n)) => n,
+            Ok(None) => continue,
+            Err(e) => return boxing::error(e),
+        };
+        sum += n;
+        product *= n;
+        count += 1.0;
+        min = min.min(n);
+        max = max.max(n);
+    }
+    let r = match kind {
+        AggKind::Sum => sum,
+        AggKind::Product if count == 0.0 => 0.0,
+        AggKind::Product => product,
+        AggKind::Min if count == 0.0 => 0.0,
+        AggKind::Min => min,
+        AggKind::Max if count == 0.0 => 0.0,
+        AggKind::Max => max,
+        AggKind::Average if count == 0.0 => return boxing::error(ErrorKind::Div0),
+        AggKind::Average => sum / count,
+    };
+    if r.is_finite() { r } else { boxing::error(ErrorKind::Num) }
+}

@@ -1,0 +1,188 @@
+//! Running a compiled model: batches of iterations spread over threads.
+//!
+//! Every iteration is a pure function of the seed and its index: the sampler draws its
+//! inputs from counters, and the tape computes its outputs lane by lane. Batches are taken
+//! from a shared queue by as many threads as asked, and each batch writes its own slice of
+//! the sample arrays, so results are identical for any thread count and any batch size.
+
+mod kernels;
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use crate::compile::Model;
+use crate::compile::boxing::Strings;
+use crate::sampling::Sampler;
+use kernels::{Context, Registers};
+
+/// How to run.
+#[derive(Clone, Copy, Default)]
+pub struct RunOptions<'a> {
+    /// Threads (0: one per available core).
+    pub threads: usize,
+    /// Iterations per batch (0: chosen from the size of the tape).
+    pub batch: usize,
+    /// Called after each batch with (iterations done, total), from the worker threads.
+    pub progress: Option<&'a (dyn Fn(u64, u64) + Sync)>,
+    /// Set to stop between batches.
+    pub cancel: Option<&'a AtomicBool>,
+}
+
+impl std::fmt::Debug for RunOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunOptions").field("threads", &self.threads).field("batch", &self.batch).finish()
+    }
+}
+
+/// The samples of a run.
+#[derive(Clone, Debug, Default)]
+pub struct Samples {
+    /// Per output, per iteration: the value as a lane (numbers, or boxed errors and others;
+    /// see [`crate::compile::boxing`]).
+    pub outputs: Vec<Vec<f64>>,
+    /// Per input, per iteration: the sample.
+    pub inputs: Vec<Vec<f64>>,
+    /// Iterations per batch used.
+    pub batch: usize,
+    /// Threads used.
+    pub threads: usize,
+}
+
+/// A run that did not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Canceled between batches.
+    #[error("canceled after {done} of {total} iterations")]
+    Canceled {
+        /// Iterations done.
+        done: u64,
+        /// Iterations asked.
+        total: u64,
+    },
+}
+
+/// Largest batch; registers of a batch should stay in the cache.
+const MAX_BATCH: usize = 4096;
+/// Smallest batch.
+const MIN_BATCH: usize = 64;
+/// Register memory aimed at per thread.
+const TARGET_BYTES: usize = 4 << 20;
+
+/// The batch size for a tape: as many lanes as fit the target memory, a power of two.
+pub fn default_batch(registers: usize) -> usize {
+    let lanes = TARGET_BYTES / (8 * registers.max(1));
+    let mut b = MIN_BATCH;
+    while b * 2 <= lanes && b * 2 <= MAX_BATCH {
+        b *= 2;
+    }
+    b
+}
+
+struct Slot<'s> {
+    first: u64,
+    outputs: Vec<&'s mut [f64]>,
+    inputs: Vec<&'s mut [f64]>,
+}
+
+/// Runs `iterations` iterations of a model.
+pub fn run(
+    model: &Model<'_>,
+    sampler: &Sampler,
+    iterations: u64,
+    options: &RunOptions<'_>,
+) -> Result<Samples, RunError> {
+    let tape = &model.tape;
+    let batch = if options.batch == 0 { default_batch(tape.registers as usize) } else { options.batch.max(1) };
+    let threads = if options.threads == 0 {
+        std::thread::available_parallelism().map(usize::from).unwrap_or(1)
+    } else {
+        options.threads
+    };
+    let n = iterations as usize;
+    let n_out = model.outputs.len();
+    let n_in = model.inputs.len();
+    let mut outputs: Vec<Vec<f64>> = vec![vec![0.0; n]; n_out];
+    let mut inputs: Vec<Vec<f64>> = vec![vec![0.0; n]; n_in];
+    let batches = n.div_ceil(batch);
+    let mut slots: Vec<Slot<'_>> =
+        (0..batches).map(|b| Slot { first: (b * batch) as u64, outputs: Vec::new(), inputs: Vec::new() }).collect();
+    for o in outputs.iter_mut() {
+        for (slot, chunk) in slots.iter_mut().zip(o.chunks_mut(batch)) {
+            slot.outputs.push(chunk);
+        }
+    }
+    for i in inputs.iter_mut() {
+        for (slot, chunk) in slots.iter_mut().zip(i.chunks_mut(batch)) {
+            slot.inputs.push(chunk);
+        }
+    }
+    let queue = Mutex::new(slots.into_iter());
+    let done = AtomicU64::new(0);
+    let canceled = AtomicBool::new(false);
+    let threads = threads.min(batches.max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let mut regs = Registers::new(tape.registers as usize, batch);
+                for &(r, lane) in &tape.constants {
+                    regs.get_mut(r).fill(lane);
+                }
+                let mut cx = Context::new(Strings::new(tape.strings.clone()), model.base.clone());
+                let mut uniforms: Vec<Vec<f64>> = vec![vec![0.0; batch]; n_in];
+                loop {
+                    if options.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                        canceled.store(true, Ordering::Relaxed);
+                        return;
+                    }
+                    let next = match queue.lock() {
+                        Ok(mut q) => q.next(),
+                        Err(_) => return,
+                    };
+                    let Some(mut slot) = next else { return };
+                    let lanes = slot.outputs.first().or(slot.inputs.first()).map_or(0, |s| s.len());
+                    run_batch(model, sampler, &mut regs, &mut cx, &mut uniforms, &mut slot, lanes);
+                    let d = done.fetch_add(lanes as u64, Ordering::Relaxed) + lanes as u64;
+                    if let Some(p) = options.progress {
+                        p(d, iterations);
+                    }
+                }
+            });
+        }
+    });
+    if canceled.load(Ordering::Relaxed) {
+        return Err(RunError::Canceled { done: done.load(Ordering::Relaxed), total: iterations });
+    }
+    Ok(Samples { outputs, inputs, batch, threads })
+}
+
+fn run_batch(
+    model: &Model<'_>,
+    sampler: &Sampler,
+    regs: &mut Registers,
+    cx: &mut Context<'_>,
+    uniforms: &mut [Vec<f64>],
+    slot: &mut Slot<'_>,
+    lanes: usize,
+) {
+    let tape = &model.tape;
+    cx.strings.reset();
+    sampler.uniforms(slot.first, lanes, uniforms);
+    for ((prepared, &reg), u) in model.prepared.iter().zip(&tape.sampled).zip(uniforms.iter()) {
+        let dst = &mut regs.get_mut(reg)[..lanes];
+        match prepared {
+            Some(d) => d.fill(&u[..lanes], dst),
+            // Parameters vary per iteration: an operation turns the uniform into the sample.
+            None => dst.copy_from_slice(&u[..lanes]),
+        }
+    }
+    for op in &tape.ops {
+        kernels::execute(op, regs, lanes, cx);
+    }
+    let n_out = model.outputs.len();
+    for (k, out) in slot.outputs.iter_mut().enumerate() {
+        out.copy_from_slice(&regs.get(tape.results[k])[..lanes]);
+    }
+    for (k, inp) in slot.inputs.iter_mut().enumerate() {
+        inp.copy_from_slice(&regs.get(tape.results[n_out + k])[..lanes]);
+    }
+}

@@ -1,0 +1,344 @@
+//! The simulation, end to end: check the spec, compile the workbook, sample and run every
+//! iteration, and summarise the outputs.
+
+use std::time::Instant;
+
+use crate::compile::boxing::{self, Lane};
+use crate::compile::{CompileError, InputOrigin, Model, compile};
+use crate::result::{
+    EngineInfo, ErrorCounts, InputResult, OutputResult, Percentile, Sensitivity, SimulationResult, Target, Timing,
+    ValueAtRisk,
+};
+use crate::run::{RunError, RunOptions, Samples, run};
+use crate::sampling::{Sampler, SamplingError};
+use crate::spec::{ResolvedSpec, SimulationSpec, SpecError};
+use crate::stats;
+use crate::workbook::Workbook;
+
+/// Why a simulation did not produce results.
+#[derive(Debug, thiserror::Error)]
+pub enum SimulationError {
+    /// The spec does not fit the workbook.
+    #[error("invalid spec: {0}")]
+    Spec(#[from] SpecError),
+    /// The workbook cannot be compiled.
+    #[error("{0}")]
+    Compile(#[from] CompileError),
+    /// The sampling setup is invalid (an unknown input in a correlation…).
+    #[error("{0}")]
+    Sampling(#[from] SamplingError),
+    /// The run stopped.
+    #[error("{0}")]
+    Run(#[from] RunError),
+}
+
+/// A finished simulation: the summary and the raw samples.
+#[derive(Debug)]
+pub struct Simulation {
+    /// The summary.
+    pub result: SimulationResult,
+    /// Every iteration's inputs and outputs.
+    pub samples: Samples,
+}
+
+/// Confidence levels of the value at risk.
+const VAR_LEVELS: [f64; 2] = [0.95, 0.99];
+
+/// Runs a simulation of a workbook.
+pub fn simulate(wb: &Workbook, spec: &SimulationSpec, options: &RunOptions<'_>) -> Result<Simulation, SimulationError> {
+    let resolved = spec.resolve(wb)?;
+    let start = Instant::now();
+    let model = compile(wb, &resolved.inputs, &resolved.outputs)?;
+    let sampler = build_sampler(&model, &resolved)?;
+    let compiled = Instant::now();
+    let samples = run(&model, &sampler.0, resolved.iterations, options)?;
+    let ran = Instant::now();
+    let mut result = summarise(&model, &resolved, &samples);
+    result.correlation_repair = sampler.1;
+    let done = Instant::now();
+    let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1e3;
+    result.engine.timing_ms =
+        Timing { compile: ms(start, compiled), run: ms(compiled, ran), statistics: ms(ran, done) };
+    Ok(Simulation { result, samples })
+}
+
+fn build_sampler(
+    model: &Model<'_>,
+    spec: &ResolvedSpec,
+) -> Result<(Sampler, Option<crate::sampling::CorrelationRepair>), SimulationError> {
+    let streams: Vec<u64> = model.inputs.iter().map(|i| i.stream).collect();
+    let index = |name: &str, field: usize| -> Result<usize, SpecError> {
+        model.inputs.iter().position(|i| i.name.eq_ignore_ascii_case(name)).ok_or_else(|| SpecError {
+            field: format!("correlations[{field}]"),
+            message: format!(
+                "no input named '{name}' (inputs: {})",
+                model.inputs.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        })
+    };
+    let mut pairs = Vec::new();
+    for (k, (a, b, rank)) in spec.correlations.iter().enumerate() {
+        pairs.push((index(a, k)?, index(b, k)?, *rank));
+    }
+    Ok(Sampler::new(spec.seed, spec.sampling, spec.iterations, streams, &pairs)?)
+}
+
+/// The numeric iterations of an output (with their indices), and its errors.
+fn split_numeric(lanes: &[f64]) -> (Vec<usize>, Vec<f64>, ErrorCounts, u64) {
+    let mut idx = Vec::with_capacity(lanes.len());
+    let mut vals = Vec::with_capacity(lanes.len());
+    let mut errors = ErrorCounts::default();
+    let mut other = 0;
+    for (i, &x) in lanes.iter().enumerate() {
+        if x.is_finite() {
+            idx.push(i);
+            vals.push(x);
+        } else {
+            match boxing::unbox(x) {
+                Lane::Error(e) => {
+                    errors.count += 1;
+                    *errors.by_kind.entry(e.as_str().to_owned()).or_default() += 1;
+                }
+                Lane::Number(n) => {
+                    idx.push(i);
+                    vals.push(n);
+                }
+                _ => other += 1,
+            }
+        }
+    }
+    (idx, vals, errors, other)
+}
+
+/// `f(k)` for `k` in `0..count`, on as many threads as there are cores, in order.
+fn parallel_map<T: Send>(count: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let threads = std::thread::available_parallelism().map(usize::from).unwrap_or(1).clamp(1, count.max(1));
+    let mut out: Vec<Option<T>> = (0..count).map(|_| None).collect();
+    let chunk = count.div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        for (c, slots) in out.chunks_mut(chunk).enumerate() {
+            let f = &f;
+            scope.spawn(move || {
+                for (j, slot) in slots.iter_mut().enumerate() {
+                    *slot = Some(f(c * chunk + j));
+                }
+            });
+        }
+    });
+    out.into_iter().flatten().collect()
+}
+
+/// One input's samples in ascending order, and their ranks.
+struct RankedInput {
+    order: Vec<u32>,
+    ranks: Vec<f64>,
+}
+
+/// One output's numeric samples: their iterations, values, order and ranks; its errors.
+struct NumericOutput {
+    iterations: Vec<usize>,
+    values: Vec<f64>,
+    /// Positions in `values`, ascending by value.
+    order: Vec<u32>,
+    ranks: Vec<f64>,
+    sorted: Vec<f64>,
+    errors: ErrorCounts,
+    non_numeric: u64,
+}
+
+fn numeric_output(lanes: &[f64]) -> NumericOutput {
+    let (iterations, values, errors, non_numeric) = split_numeric(lanes);
+    let order = stats::argsort(&values);
+    let ranks = stats::ranks_along(order.iter().map(|&i| (i as usize, values[i as usize])), values.len());
+    let sorted = order.iter().map(|&i| values[i as usize]).collect();
+    NumericOutput { iterations, values, order, ranks, sorted, errors, non_numeric }
+}
+
+/// Where each iteration is among `kept` (`u32::MAX` where it is not).
+fn positions(kept: &[usize], n: usize) -> Vec<u32> {
+    let mut position = vec![u32::MAX; n];
+    for (p, &i) in kept.iter().enumerate() {
+        position[i] = p as u32;
+    }
+    position
+}
+
+/// Ranks over the iterations `position` keeps, from `(iteration, value)` pairs in ascending
+/// order of value.
+fn ranks_among(ascending: impl Iterator<Item = (usize, f64)>, position: &[u32], kept: usize) -> Vec<f64> {
+    let kept_pairs = ascending.filter(|&(i, _)| position[i] != u32::MAX).map(|(i, x)| (position[i] as usize, x));
+    stats::ranks_along(kept_pairs, kept)
+}
+
+/// The rank correlation of two outputs over the iterations where both are numbers.
+fn output_rank_correlation(a: &NumericOutput, b: &NumericOutput, n: usize) -> f64 {
+    if a.iterations.len() == n && b.iterations.len() == n {
+        return stats::pearson(&a.ranks, &b.ranks);
+    }
+    let in_b = positions(&b.iterations, n);
+    let common: Vec<usize> = a.iterations.iter().copied().filter(|&i| in_b[i] != u32::MAX).collect();
+    let position = positions(&common, n);
+    let ascending = |o: &NumericOutput| -> Vec<(usize, f64)> {
+        o.order.iter().map(|&p| (o.iterations[p as usize], o.values[p as usize])).collect()
+    };
+    let ra = ranks_among(ascending(a).into_iter(), &position, common.len());
+    let rb = ranks_among(ascending(b).into_iter(), &position, common.len());
+    stats::pearson(&ra, &rb)
+}
+
+/// The rank correlation of an input with an output, on the output's numeric iterations.
+fn rank_correlation(input: &RankedInput, samples: &[f64], out: &NumericOutput, n: usize) -> f64 {
+    if out.iterations.len() == n {
+        return stats::pearson(&input.ranks, &out.ranks);
+    }
+    // Some iterations were errors: rank the input again over the others, in the order
+    // already known.
+    let position = positions(&out.iterations, n);
+    let ranks =
+        ranks_among(input.order.iter().map(|&i| (i as usize, samples[i as usize])), &position, out.iterations.len());
+    stats::pearson(&ranks, &out.ranks)
+}
+
+fn summarise(model: &Model<'_>, spec: &ResolvedSpec, samples: &Samples) -> SimulationResult {
+    let n = spec.iterations as usize;
+    // Every input and output is sorted once, on all cores.
+    let inputs_ranked: Vec<RankedInput> = parallel_map(samples.inputs.len(), |j| {
+        let xs = &samples.inputs[j];
+        let order = stats::argsort(xs);
+        let ranks = stats::ranks_along(order.iter().map(|&i| (i as usize, xs[i as usize])), n);
+        RankedInput { order, ranks }
+    });
+    let numeric: Vec<NumericOutput> = parallel_map(samples.outputs.len(), |k| numeric_output(&samples.outputs[k]));
+    let outputs =
+        parallel_map(model.outputs.len(), |k| summarise_output(model, spec, samples, &inputs_ranked, &numeric[k], k));
+    let k = model.outputs.len();
+    let pairs: Vec<(usize, usize)> = (0..k).flat_map(|a| (a + 1..k).map(move |b| (a, b))).collect();
+    let rhos = parallel_map(pairs.len(), |p| output_rank_correlation(&numeric[pairs[p].0], &numeric[pairs[p].1], n));
+    let mut output_correlations = vec![vec![1.0; k]; k];
+    for (&(a, b), rho) in pairs.iter().zip(rhos) {
+        output_correlations[a][b] = rho;
+        output_correlations[b][a] = rho;
+    }
+    let inputs = model
+        .inputs
+        .iter()
+        .zip(&samples.inputs)
+        .map(|(input, xs)| {
+            let m = stats::moments(xs);
+            InputResult {
+                name: input.name.clone(),
+                cell: input.address.clone(),
+                source: match &input.origin {
+                    InputOrigin::Spec => "spec".to_owned(),
+                    InputOrigin::Function(f) => f.clone(),
+                    InputOrigin::Rand => "RAND".to_owned(),
+                    InputOrigin::RandBetween => "RANDBETWEEN".to_owned(),
+                },
+                distribution: input.distribution.clone(),
+                mean: m.mean,
+                std: m.std,
+                min: m.min,
+                max: m.max,
+            }
+        })
+        .collect();
+    SimulationResult {
+        iterations: spec.iterations,
+        seed: spec.seed,
+        sampling: spec.sampling,
+        outputs,
+        inputs,
+        output_correlations,
+        correlation_repair: None,
+        engine: EngineInfo {
+            kind: "cpu".to_owned(),
+            device: None,
+            threads: samples.threads,
+            batch: samples.batch,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            model: model.stats,
+            timing_ms: Timing::default(),
+        },
+    }
+}
+
+/// The statistics of output `k`.
+fn summarise_output(
+    model: &Model<'_>,
+    spec: &ResolvedSpec,
+    samples: &Samples,
+    inputs: &[RankedInput],
+    numeric: &NumericOutput,
+    k: usize,
+) -> OutputResult {
+    let n = spec.iterations as usize;
+    let out = &model.outputs[k];
+    let sorted = &numeric.sorted;
+    let m = stats::moments(&numeric.values);
+    let percentiles =
+        spec.percentiles.iter().map(|&p| Percentile { p, value: stats::percentile_inc(sorted, p / 100.0) }).collect();
+    let targets = spec
+        .outputs
+        .iter()
+        .position(|o| o.cell == out.cell)
+        .and_then(|i| spec.targets.get(i))
+        .map(|ts| {
+            ts.iter()
+                .map(|&t| {
+                    let le = stats::fraction_at_most(sorted, t);
+                    let lt = if sorted.is_empty() {
+                        f64::NAN
+                    } else {
+                        sorted.partition_point(|&v| v < t) as f64 / sorted.len() as f64
+                    };
+                    Target { value: t, p_le: le, p_ge: 1.0 - lt }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let value_at_risk = VAR_LEVELS
+        .iter()
+        .map(|&level| {
+            let var = stats::percentile_inc(sorted, 1.0 - level);
+            let tail = sorted.partition_point(|&v| v <= var);
+            let cvar = if tail == 0 { var } else { stats::sum(&sorted[..tail]) / tail as f64 };
+            ValueAtRisk { level, var, cvar }
+        })
+        .collect();
+    // Sensitivity: rank correlation of each input with the output, on the numeric iterations.
+    let mut sens: Vec<Sensitivity> = model
+        .inputs
+        .iter()
+        .enumerate()
+        .map(|(j, input)| Sensitivity {
+            input: input.name.clone(),
+            cell: input.address.clone(),
+            rank_correlation: rank_correlation(&inputs[j], &samples.inputs[j], numeric, n),
+            contribution: 0.0,
+        })
+        .collect();
+    let rhos: Vec<f64> = sens.iter().map(|s| s.rank_correlation).collect();
+    for (s, c) in sens.iter_mut().zip(stats::contribution_to_variance(&rhos)) {
+        s.contribution = c;
+    }
+    sens.sort_by(|a, b| b.rank_correlation.abs().total_cmp(&a.rank_correlation.abs()));
+    OutputResult {
+        name: out.name.clone(),
+        cell: out.address.clone(),
+        mean: m.mean,
+        std: m.std,
+        min: m.min,
+        max: m.max,
+        skewness: m.skewness,
+        kurtosis: m.kurtosis,
+        std_error: m.std_error,
+        mean_ci95: m.mean_ci95,
+        percentiles,
+        histogram: stats::histogram(sorted, spec.bins),
+        targets,
+        value_at_risk,
+        errors: numeric.errors.clone(),
+        non_numeric: numeric.non_numeric,
+        sensitivity: sens,
+    }
+}
