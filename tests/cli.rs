@@ -96,3 +96,66 @@ fn circular_model_fails_with_its_cells() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("circular reference: Model!A1 → Model!B1 → Model!A1"), "{stderr}");
 }
+
+#[test]
+fn simulate_the_bundled_example_prints_statistics_and_the_tornado() {
+    // The spec beside the workbook (examples/npv.spec.json) is found without --spec.
+    let out = montecell(&["simulate", "examples/npv.xlsx", "--iterations", "2000"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("2000 iterations (Latin Hypercube, seed 42)"), "{stdout}");
+    assert!(stdout.contains("NPV (Model!B14)") && stdout.contains("IRR (Model!B15)"), "{stdout}");
+    assert!(stdout.contains("sensitivity (rank correlation, share of variance)"), "{stdout}");
+    assert!(stdout.contains("Unit cost"), "{stdout}");
+}
+
+#[test]
+fn simulate_json_is_the_result_type_and_samples_are_csv() {
+    let csv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-tests").join("npv-samples.csv");
+    std::fs::create_dir_all(csv.parent().unwrap_or(Path::new("."))).ok();
+    let out = montecell(&[
+        "simulate",
+        "examples/npv.xlsx",
+        "-n",
+        "1000",
+        "--seed",
+        "5",
+        "--sampling",
+        "mc",
+        "--json",
+        "--samples",
+        &csv.to_string_lossy(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert_eq!(json["iterations"], 1000);
+    assert_eq!(json["seed"], 5);
+    assert_eq!(json["sampling"], "mc");
+    let npv = &json["outputs"][0];
+    assert_eq!(npv["name"], "NPV");
+    assert_eq!(npv["cell"], "Model!B14");
+    for field in ["mean", "std", "min", "max", "skewness", "kurtosis", "std_error"] {
+        assert!(npv[field].is_number(), "{field}: {npv}");
+    }
+    assert_eq!(npv["percentiles"].as_array().map(Vec::len), Some(15));
+    assert_eq!(npv["histogram"]["counts"].as_array().map(Vec::len), Some(50));
+    assert_eq!(npv["sensitivity"].as_array().map(Vec::len), Some(8));
+    assert_eq!(json["inputs"].as_array().map(Vec::len), Some(8));
+    let samples = std::fs::read_to_string(&csv).unwrap_or_default();
+    let lines: Vec<&str> = samples.lines().collect();
+    assert_eq!(lines.len(), 1001);
+    assert!(lines[0].starts_with("iteration,\"Initial investment\""), "{}", lines[0]);
+    assert_eq!(lines[1].split(',').count(), 1 + 8 + 2);
+}
+
+#[test]
+fn simulate_a_model_without_outputs_explains_how_to_mark_them() {
+    let mut s = SheetInput::new("S");
+    s.number(0, 0, 1.0).formula(0, 1, "=A1*2");
+    let path =
+        scratch("no-outputs.xlsx", &write_xlsx(&WorkbookInput { sheets: vec![s], names: vec![] }).unwrap_or_default());
+    let out = montecell(&["simulate", &path.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("no outputs") && stderr.contains("RiskOutput()"), "{stderr}");
+}
