@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use montecell_engine::compile::boxing::{self, Lane};
-use montecell_engine::result::{OutputResult, SimulationResult};
+use montecell_engine::result::{OutputResult, SimulationResult, Tail};
 use montecell_engine::run::RunOptions;
 use montecell_engine::sampling::Method;
 use montecell_engine::simulate::{Simulation, simulate};
@@ -141,6 +141,9 @@ fn num(x: f64) -> String {
     if !x.is_finite() {
         return "—".to_owned();
     }
+    if x == 0.0 {
+        return "0".to_owned();
+    }
     let a = x.abs();
     let decimals = if a >= 1000.0 {
         0
@@ -186,8 +189,17 @@ fn print_output(o: &OutputResult) {
     for t in &o.targets {
         println!("  P(≤ {}) = {:.2}%   P(≥ {}) = {:.2}%", num(t.value), 100.0 * t.p_le, num(t.value), 100.0 * t.p_ge);
     }
-    if let Some(v) = o.value_at_risk.first() {
-        println!("  VaR {:.0}%: {}   CVaR: {}", 100.0 * v.level, num(v.var), num(v.cvar));
+    let tail = |t: Tail| o.value_at_risk.iter().find(|v| v.tail == t);
+    if let (Some(lo), Some(hi)) = (tail(Tail::Lower), tail(Tail::Upper)) {
+        println!(
+            "  low {:.0}% tail: ≤ {} (mean {})   high {:.0}% tail: ≥ {} (mean {})",
+            100.0 * (1.0 - lo.level),
+            num(lo.var),
+            num(lo.cvar),
+            100.0 * (1.0 - hi.level),
+            num(hi.var),
+            num(hi.cvar)
+        );
     }
     if o.errors.count > 0 {
         let kinds: Vec<String> = o.errors.by_kind.iter().map(|(k, n)| format!("{k} ×{n}")).collect();

@@ -220,7 +220,13 @@ fn cost_risk_model() -> WorkbookInput {
         let r = 12 + i as u32;
         let row = r + 1;
         s.text(r, 0, name).number(r, 1, *p).number(r, 2, *lo).number(r, 3, *hi);
-        s.formula(r, 4, &format!("=RiskBernoulli(B{row})*RiskUniform(C{row},D{row})"));
+        s.formula(
+            r,
+            4,
+            &format!(
+                "=RiskBernoulli(B{row},RiskName(\"{name} occurs\"))*RiskUniform(C{row},D{row},RiskName(\"{name} impact\"))"
+            ),
+        );
     }
     s.text(16, 0, "Risk events").formula(16, 4, "=SUM(E13:E16)");
     s.text(17, 0, "Escalation factor").formula(

@@ -51,14 +51,27 @@ pub struct Target {
     pub p_ge: f64,
 }
 
-/// Value at risk of the lower tail (low values are bad: NPV, profit).
+/// Which end of a distribution is bad.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tail {
+    /// Low values are bad (NPV, profit): the (1 − level) percentile and the mean below it.
+    Lower,
+    /// High values are bad (cost, loss): the level percentile and the mean above it.
+    Upper,
+}
+
+/// Value at risk and conditional value at risk (expected shortfall) of one tail.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ValueAtRisk {
+    /// The tail.
+    pub tail: Tail,
     /// Confidence level, e.g. 0.95.
     pub level: f64,
-    /// The (1 − level) percentile.
+    /// The percentile that cuts the tail off: P(1 − level) for the lower tail, P(level) for
+    /// the upper.
     pub var: f64,
-    /// The mean of the samples at or below it (conditional value at risk, expected shortfall).
+    /// The mean of the samples in the tail (at or beyond `var`).
     pub cvar: f64,
 }
 

@@ -6,8 +6,8 @@ use std::time::Instant;
 use crate::compile::boxing::{self, Lane};
 use crate::compile::{CompileError, InputOrigin, Model, compile};
 use crate::result::{
-    EngineInfo, ErrorCounts, InputResult, OutputResult, Percentile, Sensitivity, SimulationResult, Target, Timing,
-    ValueAtRisk,
+    EngineInfo, ErrorCounts, InputResult, OutputResult, Percentile, Sensitivity, SimulationResult, Tail, Target,
+    Timing, ValueAtRisk,
 };
 use crate::run::{RunError, RunOptions, Samples, run};
 use crate::sampling::{Sampler, SamplingError};
@@ -148,8 +148,7 @@ struct NumericOutput {
 
 fn numeric_output(lanes: &[f64]) -> NumericOutput {
     let (iterations, values, errors, non_numeric) = split_numeric(lanes);
-    let order = stats::argsort(&values);
-    let ranks = stats::ranks_along(order.iter().map(|&i| (i as usize, values[i as usize])), values.len());
+    let (order, ranks) = stats::order_and_ranks(&values);
     let sorted = order.iter().map(|&i| values[i as usize]).collect();
     NumericOutput { iterations, values, order, ranks, sorted, errors, non_numeric }
 }
@@ -204,8 +203,7 @@ fn summarise(model: &Model<'_>, spec: &ResolvedSpec, samples: &Samples) -> Simul
     // Every input and output is sorted once, on all cores.
     let inputs_ranked: Vec<RankedInput> = parallel_map(samples.inputs.len(), |j| {
         let xs = &samples.inputs[j];
-        let order = stats::argsort(xs);
-        let ranks = stats::ranks_along(order.iter().map(|&i| (i as usize, xs[i as usize])), n);
+        let (order, ranks) = stats::order_and_ranks(xs);
         RankedInput { order, ranks }
     });
     let numeric: Vec<NumericOutput> = parallel_map(samples.outputs.len(), |k| numeric_output(&samples.outputs[k]));
@@ -296,13 +294,22 @@ fn summarise_output(
                 .collect()
         })
         .unwrap_or_default();
-    let value_at_risk = VAR_LEVELS
-        .iter()
-        .map(|&level| {
-            let var = stats::percentile_inc(sorted, 1.0 - level);
-            let tail = sorted.partition_point(|&v| v <= var);
-            let cvar = if tail == 0 { var } else { stats::sum(&sorted[..tail]) / tail as f64 };
-            ValueAtRisk { level, var, cvar }
+    let value_at_risk = [Tail::Lower, Tail::Upper]
+        .into_iter()
+        .flat_map(|tail| VAR_LEVELS.iter().map(move |&level| (tail, level)))
+        .map(|(tail, level)| {
+            let (var, samples) = match tail {
+                Tail::Lower => {
+                    let var = stats::percentile_inc(sorted, 1.0 - level);
+                    (var, &sorted[..sorted.partition_point(|&v| v <= var)])
+                }
+                Tail::Upper => {
+                    let var = stats::percentile_inc(sorted, level);
+                    (var, &sorted[sorted.partition_point(|&v| v < var)..])
+                }
+            };
+            let cvar = if samples.is_empty() { var } else { stats::sum(samples) / samples.len() as f64 };
+            ValueAtRisk { tail, level, var, cvar }
         })
         .collect();
     // Sensitivity: rank correlation of each input with the output, on the numeric iterations.

@@ -168,19 +168,38 @@ fn vector_operations_and_the_interpreter_agree_lane_by_lane() {
         ("I2", "=INDEX(IFERROR(1/A3, -1)*SUM(A1:A2, 5)+MAX(C1:D1)/A2, 1)+RiskOutput(\"mixed interpreted\")"),
         ("J1", "=(CHOOSE(A3+1, A1, A2, \"t\")&\"\")+RiskOutput(\"choose\")"),
         ("J2", "=INDEX(CHOOSE(A3+1, A1, A2, \"t\")&\"\", 1)+RiskOutput(\"choose interpreted\")"),
+        // Conditional aggregates with constant criteria: the matching cells are chosen at
+        // compile time.
+        ("B3", "a"),
+        ("C3", "b"),
+        ("D3", "a"),
+        ("E3", "a"),
+        ("F3", "c"),
+        ("B4", "1"),
+        ("C4", "2"),
+        ("D4", "2"),
+        ("E4", "1"),
+        ("F4", "2"),
+        ("K1", "=SUMIF(B3:F3, \"a\", B1:F1)+RiskOutput(\"sumif\")"),
+        ("K2", "=INDEX(SUMIF(B3:F3, \"a\", B1:F1), 1)+RiskOutput(\"sumif interpreted\")"),
+        ("L1", "=AVERAGEIFS(B1:F1, B3:F3, \"<>b\", B4:F4, \">1\")+RiskOutput(\"averageifs\")"),
+        ("L2", "=INDEX(AVERAGEIFS(B1:F1, B3:F3, \"<>b\", B4:F4, \">1\"), 1)+RiskOutput(\"averageifs interpreted\")"),
+        ("M1", "=MAXIFS(B1:F1, B3:F3, \"a\")-MINIFS(B1:F1, B4:F4, 2)+RiskOutput(\"maxifs\")"),
+        ("M2", "=INDEX(MAXIFS(B1:F1, B3:F3, \"a\")-MINIFS(B1:F1, B4:F4, 2), 1)+RiskOutput(\"maxifs interpreted\")"),
     ]);
     let sim = run(&wb, &spec(r#"{"iterations": 5000, "seed": 5}"#));
     let stats = &sim.result.engine.model;
-    assert!(stats.interpreted >= 4 && stats.vectorised >= 4, "{stats:?}");
+    assert!(stats.interpreted >= 7 && stats.vectorised >= 7, "{stats:?}");
     let index = |name: &str| match sim.result.outputs.iter().position(|o| o.name == name) {
         Some(i) => i,
         None => panic!("no output {name}"),
     };
-    for name in ["npv", "irr", "mixed", "choose"] {
+    for name in ["npv", "irr", "mixed", "choose", "sumif", "averageifs", "maxifs"] {
         let native = &sim.samples.outputs[index(name)];
         let interpreted = &sim.samples.outputs[index(&format!("{name} interpreted"))];
         for (i, (a, b)) in native.iter().zip(interpreted).enumerate() {
-            let same = a.to_bits() == b.to_bits() || matches!((boxing::unbox(*a), boxing::unbox(*b)), (Lane::Number(x), Lane::Number(y)) if x == y);
+            let same = a.to_bits() == b.to_bits()
+                || matches!((boxing::unbox(*a), boxing::unbox(*b)), (Lane::Number(x), Lane::Number(y)) if x == y);
             assert!(same, "{name}, iteration {i}: {:?} vs {:?}", boxing::unbox(*a), boxing::unbox(*b));
         }
     }

@@ -16,6 +16,7 @@ use super::tape::{AggItem, AggKind, Folded, Op, Reg, SeriesKind, Tape};
 use super::{CompileError, Input, InputOrigin};
 use crate::address::{Area, CellRef};
 use crate::eval::{Evaluator, binary_values, lift};
+use crate::functions::criteria::Criterion;
 use crate::functions::{FnResult, Kind, args};
 use crate::graph::referenced_areas;
 use crate::parse::{BinaryOp, Callee, Expr, UnaryOp};
@@ -148,13 +149,13 @@ impl<'a, 'wb> Lowerer<'a, 'wb> {
         }
     }
 
-    fn to_reg(&mut self, l: Lowered) -> Reg {
+    fn reg_of(&mut self, l: Lowered) -> Reg {
         match l {
             Lowered::Val(r) => r,
             Lowered::Const(v) => self.constant(&v),
             Lowered::Area(a) => {
                 let v = self.intersect(a);
-                self.to_reg(v)
+                self.reg_of(v)
             }
         }
     }
@@ -214,7 +215,7 @@ impl<'a, 'wb> Lowerer<'a, 'wb> {
                 match a {
                     Lowered::Const(v) => Lowered::Const(unary_const(*op, v)),
                     other => {
-                        let a = self.to_reg(other);
+                        let a = self.reg_of(other);
                         let dst = self.fresh();
                         self.emit(Op::Unary { op: *op, a, dst });
                         Lowered::Val(dst)
@@ -230,8 +231,8 @@ impl<'a, 'wb> Lowerer<'a, 'wb> {
                 match (a, b) {
                     (Lowered::Const(x), Lowered::Const(y)) => Lowered::Const(binary_values(*op, &x, &y)),
                     (a, b) => {
-                        let a = self.to_reg(a);
-                        let b = self.to_reg(b);
+                        let a = self.reg_of(a);
+                        let b = self.reg_of(b);
                         let dst = self.fresh();
                         self.emit(Op::Binary { op: *op, a, b, dst });
                         Lowered::Val(dst)
@@ -260,8 +261,8 @@ impl<'a, 'wb> Lowerer<'a, 'wb> {
                             Lowered::Const(Value::Error(k)) if !na_only || k == ErrorKind::NA => alt,
                             Lowered::Const(v) => Lowered::Const(v),
                             value => {
-                                let value = self.to_reg(value);
-                                let alt = self.to_reg(alt);
+                                let value = self.reg_of(value);
+                                let alt = self.reg_of(alt);
                                 let dst = self.fresh();
                                 self.may_blank[dst as usize] =
                                     self.may_blank[value as usize] || self.may_blank[alt as usize];
@@ -276,6 +277,9 @@ impl<'a, 'wb> Lowerer<'a, 'wb> {
                     ("MIN", _) => return self.aggregate(AggKind::Min, args),
                     ("MAX", _) => return self.aggregate(AggKind::Max, args),
                     ("AVERAGE", _) => return self.aggregate(AggKind::Average, args),
+                    ("SUMIF" | "SUMIFS" | "AVERAGEIF" | "AVERAGEIFS" | "MAXIFS" | "MINIFS", _) => {
+                        return self.conditional_aggregate(name, args);
+                    }
                     ("NPV", _) => return self.series(SeriesKind::Npv, args),
                     ("IRR", _) => return self.series(SeriesKind::Irr, args),
                     (_, Kind::Scalar(f)) => {
@@ -293,7 +297,7 @@ impl<'a, 'wb> Lowerer<'a, 'wb> {
                                 .collect();
                             return Ok(Lowered::Const(lift(f, &consts)));
                         }
-                        let args: Vec<Reg> = vals.into_iter().map(|v| self.to_reg(v)).collect();
+                        let args: Vec<Reg> = vals.into_iter().map(|v| self.reg_of(v)).collect();
                         let dst = self.fresh();
                         self.emit(Op::Call { f, name, args, dst });
                         Lowered::Val(dst)
@@ -332,9 +336,9 @@ impl<'a, 'wb> Lowerer<'a, 'wb> {
         };
         let then = single(then)?;
         let otherwise = single(otherwise)?;
-        let cond = self.to_reg(cond);
-        let then = self.to_reg(then);
-        let otherwise = self.to_reg(otherwise);
+        let cond = self.reg_of(cond);
+        let then = self.reg_of(then);
+        let otherwise = self.reg_of(otherwise);
         let dst = self.fresh();
         self.may_blank[dst as usize] = self.may_blank[then as usize] || self.may_blank[otherwise as usize];
         self.emit(Op::Select { cond, then, otherwise, dst });
@@ -359,9 +363,9 @@ impl<'a, 'wb> Lowerer<'a, 'wb> {
                 Expr::Missing => Lowered::Const(Value::Number(0.0)),
                 x => self.value(x)?,
             };
-            options.push(self.to_reg(v));
+            options.push(self.reg_of(v));
         }
-        let index = self.to_reg(index);
+        let index = self.reg_of(index);
         let dst = self.fresh();
         self.may_blank[dst as usize] = options.iter().any(|o| self.may_blank[*o as usize]);
         self.emit(Op::Choose { index, options, dst });
@@ -377,33 +381,117 @@ impl<'a, 'wb> Lowerer<'a, 'wb> {
             match self.lower(a)? {
                 Lowered::Area(area) => {
                     for (cell, value) in self.area_cells(&area) {
-                        match value {
-                            Some(v) => match v {
-                                Value::Number(n) => {
-                                    folded.sum += n;
-                                    folded.product *= n;
-                                    folded.count += 1;
-                                    folded.min = folded.min.min(n);
-                                    folded.max = folded.max.max(n);
-                                }
-                                Value::Error(_) => {
-                                    let reg = self.constant(&v);
-                                    items.push(AggItem { reg, direct: false });
-                                }
-                                _ => {}
-                            },
-                            None => {
-                                let reg = self.cell_regs.get(&cell).copied().ok_or(Fallback)?;
-                                items.push(AggItem { reg, direct: false });
-                            }
-                        }
+                        self.aggregate_cell(&mut items, &mut folded, cell, value)?;
                     }
                 }
                 Lowered::Const(Value::Array(_)) => return Err(Fallback),
                 l => {
-                    let reg = self.to_reg(l);
+                    let reg = self.reg_of(l);
                     items.push(AggItem { reg, direct: true });
                 }
+            }
+        }
+        let dst = self.fresh();
+        self.emit(Op::Aggregate { kind, items, folded, dst });
+        Ok(Lowered::Val(dst))
+    }
+
+    /// A cell of an aggregate's range: a constant number is folded, a constant error kept,
+    /// other constants skipped, an uncertain cell read from its register.
+    fn aggregate_cell(
+        &mut self,
+        items: &mut Vec<AggItem>,
+        folded: &mut Folded,
+        cell: CellRef,
+        value: Option<Value>,
+    ) -> Result<(), Fallback> {
+        match value {
+            Some(Value::Number(n)) => {
+                folded.sum += n;
+                folded.product *= n;
+                folded.count += 1;
+                folded.min = folded.min.min(n);
+                folded.max = folded.max.max(n);
+            }
+            Some(v @ Value::Error(_)) => {
+                let reg = self.constant(&v);
+                items.push(AggItem { reg, direct: false });
+            }
+            Some(_) => {}
+            None => {
+                let reg = self.cell_regs.get(&cell).copied().ok_or(Fallback)?;
+                items.push(AggItem { reg, direct: false });
+            }
+        }
+        Ok(())
+    }
+
+    /// `SUMIF`, `SUMIFS`, `AVERAGEIF(S)`, `MAXIFS`, `MINIFS` whose criteria ranges and criteria
+    /// do not vary: which cells match is decided once, at compile time, and the function
+    /// becomes an aggregate of the matching cells of its value range (the ones that vary read
+    /// per iteration). Anything else is interpreted.
+    fn conditional_aggregate(&mut self, name: &str, args: &'wb [Expr]) -> L {
+        let kind = match name {
+            "SUMIF" | "SUMIFS" => AggKind::Sum,
+            "AVERAGEIF" | "AVERAGEIFS" => AggKind::Average,
+            "MAXIFS" => AggKind::Max,
+            "MINIFS" => AggKind::Min,
+            _ => return Err(Fallback),
+        };
+        let area = |l: Lowered| match l {
+            Lowered::Area(a) => Ok(a),
+            _ => Err(Fallback),
+        };
+        let (target, pairs): (Area, Vec<(Area, &'wb Expr)>) = if name.ends_with('S') {
+            if args.len() < 3 || args.len().is_multiple_of(2) {
+                return Err(Fallback);
+            }
+            let target = area(self.lower(&args[0])?)?;
+            let mut pairs = Vec::new();
+            for pair in args[1..].chunks(2) {
+                let range = area(self.lower(&pair[0])?)?;
+                if (range.rows(), range.cols()) != (target.rows(), target.cols()) {
+                    return Err(Fallback);
+                }
+                pairs.push((range, &pair[1]));
+            }
+            (target, pairs)
+        } else {
+            let range = area(self.lower(&args[0])?)?;
+            let target = match args.get(2) {
+                None | Some(Expr::Missing) => range,
+                Some(e) => {
+                    let t = area(self.lower(e)?)?;
+                    // The value range takes the shape of the criteria range from its corner.
+                    Area { bottom: t.top + (range.bottom - range.top), right: t.left + (range.right - range.left), ..t }
+                }
+            };
+            (target, vec![(range, &args[1])])
+        };
+        let mut criteria = Vec::with_capacity(pairs.len());
+        for (range, e) in &pairs {
+            if self.uncertain.intersects(range) {
+                return Err(Fallback);
+            }
+            let c = match e {
+                Expr::Missing => Value::Blank,
+                e => match self.value(e)? {
+                    Lowered::Const(Value::Array(_)) | Lowered::Val(_) | Lowered::Area(_) => return Err(Fallback),
+                    Lowered::Const(v) => v,
+                },
+            };
+            criteria.push((*range, Criterion::new(&c)));
+        }
+        let mut items = Vec::new();
+        let mut folded = Folded::empty();
+        for (cell, value) in self.area_cells(&target) {
+            let (dr, dc) = (cell.row - target.top, cell.col - target.left);
+            let matches = criteria.iter().all(|(range, criterion)| {
+                let v = self.base.cell_value(CellRef::new(range.sheet, range.top + dr, range.left + dc));
+                criterion.matches(&v)
+            });
+            if matches {
+                self.aggregate_cell(&mut items, &mut folded, cell, value)?;
             }
         }
         let dst = self.fresh();
@@ -424,7 +512,7 @@ impl<'a, 'wb> Lowerer<'a, 'wb> {
         let scalar = match scalar {
             Some(e) => {
                 let v = self.value(e)?;
-                Some(self.to_reg(v))
+                Some(self.reg_of(v))
             }
             None => None,
         };
@@ -445,7 +533,7 @@ impl<'a, 'wb> Lowerer<'a, 'wb> {
                 Lowered::Const(Value::Array(_)) => return Err(Fallback),
                 _ if kind == SeriesKind::Irr => return Err(Fallback),
                 l => {
-                    let reg = self.to_reg(l);
+                    let reg = self.reg_of(l);
                     items.push(AggItem { reg, direct: true });
                 }
             }
@@ -510,8 +598,8 @@ impl<'a, 'wb> Lowerer<'a, 'wb> {
                 }
                 let lo = self.value(&args[0]).map_err(|_| bad("RANDBETWEEN: bottom cannot be compiled".into()))?;
                 let hi = self.value(&args[1]).map_err(|_| bad("RANDBETWEEN: top cannot be compiled".into()))?;
-                let lo = self.to_reg(lo);
-                let hi = self.to_reg(hi);
+                let lo = self.reg_of(lo);
+                let hi = self.reg_of(hi);
                 let dst = self.fresh();
                 self.emit(Op::Call { f: randbetween_from_uniform, name: "RANDBETWEEN", args: vec![lo, hi, u], dst });
                 Ok(dst)
@@ -543,7 +631,7 @@ impl<'a, 'wb> Lowerer<'a, 'wb> {
                         let v = self.value(a).map_err(|_| {
                             bad(format!("{function}: parameters that vary per iteration must be single values"))
                         })?;
-                        regs.push(self.to_reg(v));
+                        regs.push(self.reg_of(v));
                     }
                     let input = Input {
                         stream: stream_id(&name),
@@ -606,7 +694,7 @@ impl<'a, 'wb> Lowerer<'a, 'wb> {
                     self.constant(&v)
                 }
                 l => {
-                    let r = self.to_reg(l);
+                    let r = self.reg_of(l);
                     if self.may_blank[r as usize] {
                         let dst = self.fresh();
                         self.emit(Op::BlankToZero { a: r, dst });

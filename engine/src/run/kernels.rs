@@ -70,11 +70,12 @@ pub(super) struct Context<'wb> {
     pub(super) ev: Evaluator<'wb>,
     args: Vec<Value>,
     numbers: Vec<f64>,
+    scratch: Vec<f64>,
 }
 
 impl<'wb> Context<'wb> {
     pub(super) fn new(strings: Strings, ev: Evaluator<'wb>) -> Self {
-        Context { strings, ev, args: Vec::new(), numbers: Vec::new() }
+        Context { strings, ev, args: Vec::new(), numbers: Vec::new(), scratch: Vec::new() }
     }
 }
 
@@ -236,10 +237,45 @@ pub(super) fn execute(op: &Op, regs: &mut Registers, n: usize, cx: &mut Context<
         }
         Op::Aggregate { kind, items, folded, dst } => {
             let (s, d) = regs.split(*dst);
+            let d = &mut d[..n];
             let srcs: Vec<(&[f64], bool)> =
-                items.iter().map(|AggItem { reg, direct }| (s.get(*reg), *direct)).collect();
+                items.iter().map(|AggItem { reg, direct }| (&s.get(*reg)[..n], *direct)).collect();
+            if srcs.is_empty() {
+                for (i, d) in d.iter_mut().enumerate() {
+                    *d = aggregate(*kind, folded, &srcs, i, &cx.strings);
+                }
+                return;
+            }
+            // Fast path, item by item over all lanes (the same operations in the same order
+            // as the lane-by-lane path, so the same bits); a lane where any operand is not a
+            // number, or the result is not finite, is redone by the lane-by-lane path.
+            let check = &mut cx.scratch;
+            check.clear();
+            check.resize(n, 0.0);
+            let start = match kind {
+                AggKind::Sum | AggKind::Average => folded.sum,
+                AggKind::Product => folded.product,
+                AggKind::Min => folded.min,
+                AggKind::Max => folded.max,
+            };
+            d.fill(start);
+            for (x, _) in &srcs {
+                match kind {
+                    AggKind::Sum | AggKind::Average => d.iter_mut().zip(*x).for_each(|(d, x)| *d += x),
+                    AggKind::Product => d.iter_mut().zip(*x).for_each(|(d, x)| *d *= x),
+                    AggKind::Min => d.iter_mut().zip(*x).for_each(|(d, x)| *d = d.min(*x)),
+                    AggKind::Max => d.iter_mut().zip(*x).for_each(|(d, x)| *d = d.max(*x)),
+                }
+                // NaN (a boxed value) or an infinity in any operand makes the check NaN.
+                check.iter_mut().zip(*x).for_each(|(c, x)| *c += x * 0.0);
+            }
+            let count = folded.count as f64 + srcs.len() as f64;
             for i in 0..n {
-                d[i] = aggregate(*kind, folded, &srcs, i, &cx.strings);
+                if check[i].is_nan() || !d[i].is_finite() {
+                    d[i] = aggregate(*kind, folded, &srcs, i, &cx.strings);
+                } else if *kind == AggKind::Average {
+                    d[i] /= count;
+                }
             }
         }
         Op::Series { kind, scalar, items, dst } => {

@@ -38,40 +38,73 @@ fn round_function(key: u64, round: u64, r: u64) -> u64 {
     mix64(key ^ round.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ r)
 }
 
+/// The permutation of one block of `n` iterations of one stream: the Feistel network's key
+/// and widths, computed once and applied to many indices.
+#[derive(Clone, Copy, Debug)]
+pub struct Permutation {
+    n: u64,
+    key: u64,
+    a: u32,
+    b: u32,
+}
+
+impl Permutation {
+    /// The permutation of block `block` (iterations `block·n … block·n + n − 1`) of
+    /// `(seed, stream)`.
+    pub fn new(seed: u64, stream: u64, n: u64, block: u64) -> Permutation {
+        let n = n.max(1);
+        // Smallest `bits` with 2^bits ≥ n; the halves have `a` and `b` bits (a ≤ b ≤ 32).
+        let bits = 64 - (n - 1).leading_zeros();
+        let a = bits / 2;
+        let b = bits - a;
+        let key = mix64(
+            seed ^ PERMUTATION_KEY
+                ^ mix64(stream ^ mix64(block ^ (u64::from(bits) << 58)).wrapping_add(0x6a09_e667_f3bc_c909)),
+        );
+        Permutation { n, key, a, b }
+    }
+
+    /// The stratum of `index` (below `n`).
+    #[inline]
+    pub fn apply(&self, index: u64) -> u64 {
+        if self.n <= 1 {
+            return 0;
+        }
+        let (a, b) = (self.a, self.b);
+        let mask = |s: u32| if s == 0 { 0 } else { u64::MAX >> (64 - s) };
+        let mut x = index;
+        loop {
+            // Unbalanced Feistel: (L: sl bits, R: sr bits) → (R, L ⊕ F(R)), the sizes swapping
+            // each round and coming back after four.
+            let (mut l, mut r) = (x >> b, x & mask(b));
+            let (mut sl, mut sr) = (a, b);
+            for round in 0..4 {
+                let f = round_function(self.key, round + 1, r) & mask(sl);
+                (l, r) = (r, l ^ f);
+                (sl, sr) = (sr, sl);
+            }
+            x = (l << sr) | r;
+            if x < self.n {
+                return x;
+            }
+        }
+    }
+
+    /// The Latin Hypercube uniform of `iteration` (in this permutation's block), with `v` its
+    /// uniform within the stratum.
+    #[inline]
+    pub fn uniform(&self, iteration: u64, v: f64) -> f64 {
+        let s = self.apply(iteration % self.n);
+        ((s as f64 + v) / self.n as f64).min(MAX_UNIFORM)
+    }
+}
+
 /// The stratum of `iteration` among `n`: a permutation of `[0, n)` keyed by `(seed, stream)`
 /// applied to `iteration mod n` (each block of `n` iterations has its own permutation).
 /// `n = 0` is treated as 1.
 pub fn stratum(seed: u64, stream: u64, n: u64, iteration: u64) -> u64 {
-    if n <= 1 {
-        return 0;
-    }
-    let block = iteration / n;
-    let index = iteration % n;
-    // Smallest `bits` with 2^bits ≥ n; the halves have `a` and `b` bits (a ≤ b ≤ 32).
-    let bits = 64 - (n - 1).leading_zeros();
-    let a = bits / 2;
-    let b = bits - a;
-    let key = mix64(
-        seed ^ PERMUTATION_KEY
-            ^ mix64(stream ^ mix64(block ^ (u64::from(bits) << 58)).wrapping_add(0x6a09_e667_f3bc_c909)),
-    );
-    let mask = |s: u32| if s == 0 { 0 } else { u64::MAX >> (64 - s) };
-    let mut x = index;
-    loop {
-        // Unbalanced Feistel: (L: sl bits, R: sr bits) → (R, L ⊕ F(R)), the sizes swapping
-        // each round and coming back after four.
-        let (mut l, mut r) = (x >> b, x & mask(b));
-        let (mut sl, mut sr) = (a, b);
-        for round in 0..4 {
-            let f = round_function(key, round + 1, r) & mask(sl);
-            (l, r) = (r, l ^ f);
-            (sl, sr) = (sr, sl);
-        }
-        x = (l << sr) | r;
-        if x < n {
-            return x;
-        }
-    }
+    let n = n.max(1);
+    Permutation::new(seed, stream, n, iteration / n).apply(iteration % n)
 }
 
 /// The Latin Hypercube uniform of `iteration`: `(stratum + v) / n` with `v` the uniform of the
@@ -79,9 +112,8 @@ pub fn stratum(seed: u64, stream: u64, n: u64, iteration: u64) -> u64 {
 #[inline]
 pub fn uniform(seed: u64, stream: u64, n: u64, iteration: u64) -> f64 {
     let n = n.max(1);
-    let s = stratum(seed, stream, n, iteration);
     let v = rng::uniform(seed, stream ^ JITTER_STREAM, iteration);
-    ((s as f64 + v) / n as f64).min(MAX_UNIFORM)
+    Permutation::new(seed, stream, n, iteration / n).uniform(iteration, v)
 }
 
 #[cfg(test)]

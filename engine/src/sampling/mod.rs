@@ -192,8 +192,16 @@ impl Sampler {
                     }
                 }
                 Method::LatinHypercube => {
+                    let n = self.iterations.max(1);
+                    let mut block = first_iteration / n;
+                    let mut permutation = lhs::Permutation::new(self.seed, stream, n, block);
                     for (x, i) in o.iter_mut().zip(iterations) {
-                        *x = lhs::uniform(self.seed, stream, self.iterations, i);
+                        if i / n != block {
+                            block = i / n;
+                            permutation = lhs::Permutation::new(self.seed, stream, n, block);
+                        }
+                        let v = rng::uniform(self.seed, stream ^ lhs::JITTER_STREAM, i);
+                        *x = permutation.uniform(i, v);
                     }
                 }
             }
