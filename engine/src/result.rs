@@ -151,7 +151,7 @@ pub struct InputResult {
     pub name: String,
     /// Its cell.
     pub cell: String,
-    /// Where it comes from: `spec`, or the function (`RiskNormal`, `RAND`…).
+    /// Where it comes from: `spec`, or the function's name in capitals (`RISKNORMAL`, `RAND`…).
     pub source: String,
     /// Its distribution (absent when the parameters vary per iteration).
     #[serde(default, skip_serializing_if = "Option::is_none")]

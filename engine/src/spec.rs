@@ -1,6 +1,6 @@
 //! The simulation request: what is uncertain, what to observe, how many iterations, how to
-//! sample and correlate. The same JSON the HTTP API accepts; `docs/simulation-spec.md`
-//! documents it and `montecell schema` prints its JSON Schema.
+//! sample and correlate (the shape the HTTP API will accept); `docs/simulation-spec.md`
+//! documents it and `docs/simulation-spec.schema.json` is its JSON Schema.
 //!
 //! ```json
 //! {
