@@ -37,6 +37,7 @@ pub struct Percentile {
     /// In percent.
     pub p: f64,
     /// Its value (Excel's `PERCENTILE.INC`).
+    #[serde(deserialize_with = "nullable")]
     pub value: f64,
 }
 
@@ -46,8 +47,10 @@ pub struct Target {
     /// The value.
     pub value: f64,
     /// P(output ≤ value).
+    #[serde(deserialize_with = "nullable")]
     pub p_le: f64,
     /// P(output ≥ value).
+    #[serde(deserialize_with = "nullable")]
     pub p_ge: f64,
 }
 
@@ -70,8 +73,10 @@ pub struct ValueAtRisk {
     pub level: f64,
     /// The percentile that cuts the tail off: P(1 − level) for the lower tail, P(level) for
     /// the upper.
+    #[serde(deserialize_with = "nullable")]
     pub var: f64,
     /// The mean of the samples in the tail (at or beyond `var`).
+    #[serde(deserialize_with = "nullable")]
     pub cvar: f64,
 }
 
@@ -107,20 +112,28 @@ pub struct OutputResult {
     /// Its cell (`Sheet!B10`).
     pub cell: String,
     /// Mean of the numeric iterations.
+    #[serde(deserialize_with = "nullable")]
     pub mean: f64,
     /// Sample standard deviation.
+    #[serde(deserialize_with = "nullable")]
     pub std: f64,
     /// Smallest value.
+    #[serde(deserialize_with = "nullable")]
     pub min: f64,
     /// Largest value.
+    #[serde(deserialize_with = "nullable")]
     pub max: f64,
     /// Skewness (Excel's `SKEW`).
+    #[serde(deserialize_with = "nullable")]
     pub skewness: f64,
     /// Excess kurtosis (Excel's `KURT`).
+    #[serde(deserialize_with = "nullable")]
     pub kurtosis: f64,
     /// Standard error of the mean.
+    #[serde(deserialize_with = "nullable")]
     pub std_error: f64,
     /// 95% confidence interval of the mean.
+    #[serde(deserialize_with = "nullable_pair")]
     pub mean_ci95: [f64; 2],
     /// Percentiles.
     pub percentiles: Vec<Percentile>,
@@ -157,12 +170,16 @@ pub struct InputResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distribution: Option<InputDistribution>,
     /// Mean of the samples.
+    #[serde(deserialize_with = "nullable")]
     pub mean: f64,
     /// Standard deviation of the samples.
+    #[serde(deserialize_with = "nullable")]
     pub std: f64,
     /// Smallest sample.
+    #[serde(deserialize_with = "nullable")]
     pub min: f64,
     /// Largest sample.
+    #[serde(deserialize_with = "nullable")]
     pub max: f64,
 }
 
@@ -195,4 +212,16 @@ pub struct Timing {
     pub run: f64,
     /// Statistics and sensitivities.
     pub statistics: f64,
+}
+
+/// A statistic that JSON carries as `null` when it does not exist (no numeric iterations):
+/// read back as NaN, which serde_json writes as `null`.
+fn nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+}
+
+/// [`nullable`] for a pair.
+fn nullable_pair<'de, D: serde::Deserializer<'de>>(d: D) -> Result<[f64; 2], D::Error> {
+    let [a, b] = <[Option<f64>; 2]>::deserialize(d)?;
+    Ok([a.unwrap_or(f64::NAN), b.unwrap_or(f64::NAN)])
 }

@@ -53,7 +53,19 @@ pub fn sum(xs: &[f64]) -> f64 {
 pub fn moments(xs: &[f64]) -> Moments {
     let n = xs.len();
     if n == 0 {
-        return Moments { mean: f64::NAN, std: f64::NAN, min: f64::NAN, max: f64::NAN, ..Moments::default() };
+        // No statistic exists (JSON: null).
+        let nan = f64::NAN;
+        return Moments {
+            count: 0,
+            mean: nan,
+            std: nan,
+            min: nan,
+            max: nan,
+            skewness: nan,
+            kurtosis: nan,
+            std_error: nan,
+            mean_ci95: [nan, nan],
+        };
     }
     let nf = n as f64;
     let mean = sum(xs) / nf;

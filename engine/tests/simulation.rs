@@ -224,6 +224,16 @@ fn excel_errors_are_counted_per_output_and_never_become_zero() {
     assert_eq!(o.errors.by_kind.get("#DIV/0!"), Some(&5000));
     // The numeric iterations are all 1: statistics over them, not over zeros.
     assert_eq!((o.mean, o.min, o.max), (1.0, 1.0, 1.0));
+    // The result's JSON reads back, even for an output that is an error in every iteration
+    // (its statistics are null).
+    let wb = workbook_from_cells(&[("A1", "=RiskUniform(0, 1)"), ("A2", "=NA()+A1+RiskOutput(\"never\")")]);
+    let all_errors = run(&wb, &spec(r#"{"iterations": 100}"#));
+    let json = serde_json::to_string(&all_errors.result).unwrap_or_else(|e| panic!("{e}"));
+    assert!(json.contains("\"mean\":null"), "{json}");
+    let back: montecell_engine::result::SimulationResult =
+        serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    assert!(back.outputs[0].mean.is_nan() && back.outputs[0].std_error.is_nan());
+    assert_eq!(back.outputs[0].errors.count, 100);
     let caught = output(&sim, "caught");
     assert_eq!(caught.errors.count, 0);
     assert!((caught.mean - 3.0).abs() < 1e-9, "{}", caught.mean);
