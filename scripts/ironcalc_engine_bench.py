@@ -10,13 +10,12 @@ random module from the spec's distributions (only the families the benchmark spe
 triangular, normal, uniform); the sampling cost is included, as it is in montecell's timing.
 """
 import json
-import os
 import random
 import re
 import sys
 import time
 
-import ironcalc
+from ironcalc_quiet import load
 
 
 def cell_ref(model, text):
@@ -46,14 +45,7 @@ def main() -> int:
         print(__doc__, file=sys.stderr)
         return 2
     path, spec_path, iterations = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    saved = os.dup(1)
-    with open(os.devnull, "wb") as null:
-        os.dup2(null.fileno(), 1)
-        try:
-            model = ironcalc.load_from_xlsx(path, "en", "UTC")
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
+    model = load(path)
     spec = json.load(open(spec_path))
     inputs = [(cell_ref(model, i["cell"]), sampler(i["distribution"])) for i in spec["inputs"]]
     outputs = [cell_ref(model, o["cell"]) for o in spec["outputs"]]

@@ -10,7 +10,7 @@ Requires `pip install ironcalc` (https://pypi.org/project/ironcalc/).
 import os
 import sys
 
-import ironcalc
+from ironcalc_quiet import load
 
 
 def main() -> int:
@@ -18,16 +18,7 @@ def main() -> int:
         print(__doc__, file=sys.stderr)
         return 2
     src, dst = sys.argv[1], sys.argv[2]
-    # IronCalc's loader prints a line for every formula cell without a cached value (all of
-    # them in a generated file); silence its stdout while loading.
-    saved = os.dup(1)
-    with open(os.devnull, "wb") as null:
-        os.dup2(null.fileno(), 1)
-        try:
-            model = ironcalc.load_from_xlsx(src, "en", "UTC")
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
+    model = load(src)
     model.evaluate()
     if os.path.exists(dst):
         os.remove(dst)

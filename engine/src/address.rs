@@ -116,6 +116,21 @@ impl Area {
         (top <= bottom && left <= right).then_some(Area { sheet: self.sheet, top, left, bottom, right })
     }
 
+    /// Excel's implicit intersection of the area with the row or column of the cell `at`
+    /// (where a formula in `at` reads the area as one value): the area's only cell, the cell of
+    /// a one-column area in `at`'s row, or of a one-row area in `at`'s column.
+    pub fn implicit_intersection(&self, at: CellRef) -> Option<CellRef> {
+        if self.is_cell() {
+            Some(self.top_left())
+        } else if self.cols() == 1 && (self.top..=self.bottom).contains(&at.row) {
+            Some(CellRef::new(self.sheet, at.row, self.left))
+        } else if self.rows() == 1 && (self.left..=self.right).contains(&at.col) {
+            Some(CellRef::new(self.sheet, self.top, at.col))
+        } else {
+            None
+        }
+    }
+
     /// The smallest area covering both (same sheet assumed).
     pub fn union_bounds(&self, other: &Area) -> Area {
         Area {

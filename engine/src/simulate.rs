@@ -146,6 +146,13 @@ struct NumericOutput {
     non_numeric: u64,
 }
 
+impl NumericOutput {
+    /// `(iteration, value)` in ascending order of value.
+    fn ascending(&self) -> impl Iterator<Item = (usize, f64)> + '_ {
+        self.order.iter().map(|&p| (self.iterations[p as usize], self.values[p as usize]))
+    }
+}
+
 fn numeric_output(lanes: &[f64]) -> NumericOutput {
     let (iterations, values, errors, non_numeric) = split_numeric(lanes);
     let (order, ranks) = stats::order_and_ranks(&values);
@@ -177,24 +184,20 @@ fn output_rank_correlation(a: &NumericOutput, b: &NumericOutput, n: usize) -> f6
     let in_b = positions(&b.iterations, n);
     let common: Vec<usize> = a.iterations.iter().copied().filter(|&i| in_b[i] != u32::MAX).collect();
     let position = positions(&common, n);
-    let ascending = |o: &NumericOutput| -> Vec<(usize, f64)> {
-        o.order.iter().map(|&p| (o.iterations[p as usize], o.values[p as usize])).collect()
-    };
-    let ra = ranks_among(ascending(a).into_iter(), &position, common.len());
-    let rb = ranks_among(ascending(b).into_iter(), &position, common.len());
+    let ra = ranks_among(a.ascending(), &position, common.len());
+    let rb = ranks_among(b.ascending(), &position, common.len());
     stats::pearson(&ra, &rb)
 }
 
-/// The rank correlation of an input with an output, on the output's numeric iterations.
-fn rank_correlation(input: &RankedInput, samples: &[f64], out: &NumericOutput, n: usize) -> f64 {
-    if out.iterations.len() == n {
+/// The rank correlation of an input with an output, on the output's numeric iterations;
+/// `position` ([`positions`] of those iterations) is given when some iterations were errors.
+fn rank_correlation(input: &RankedInput, samples: &[f64], out: &NumericOutput, position: Option<&[u32]>) -> f64 {
+    let Some(position) = position else {
         return stats::pearson(&input.ranks, &out.ranks);
-    }
-    // Some iterations were errors: rank the input again over the others, in the order
-    // already known.
-    let position = positions(&out.iterations, n);
+    };
+    // Rank the input again over the numeric iterations, in the order already known.
     let ranks =
-        ranks_among(input.order.iter().map(|&i| (i as usize, samples[i as usize])), &position, out.iterations.len());
+        ranks_among(input.order.iter().map(|&i| (i as usize, samples[i as usize])), position, out.iterations.len());
     stats::pearson(&ranks, &out.ranks)
 }
 
@@ -313,6 +316,7 @@ fn summarise_output(
         })
         .collect();
     // Sensitivity: rank correlation of each input with the output, on the numeric iterations.
+    let position = (numeric.iterations.len() != n).then(|| positions(&numeric.iterations, n));
     let mut sens: Vec<Sensitivity> = model
         .inputs
         .iter()
@@ -320,7 +324,7 @@ fn summarise_output(
         .map(|(j, input)| Sensitivity {
             input: input.name.clone(),
             cell: input.address.clone(),
-            rank_correlation: rank_correlation(&inputs[j], &samples.inputs[j], numeric, n),
+            rank_correlation: rank_correlation(&inputs[j], &samples.inputs[j], numeric, position.as_deref()),
             contribution: 0.0,
         })
         .collect();

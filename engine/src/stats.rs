@@ -132,21 +132,7 @@ fn sorted_keys(xs: &[f64]) -> Vec<(u64, u32)> {
 /// The order of a sample ([`argsort`]) and its average ranks ([`ranks`]), from one sort.
 pub fn order_and_ranks(xs: &[f64]) -> (Vec<u32>, Vec<f64>) {
     let keys = sorted_keys(xs);
-    let n = keys.len();
-    let mut ranks = vec![0.0; n];
-    let mut k = 0;
-    while k < n {
-        let mut j = k + 1;
-        while j < n && keys[j].0 == keys[k].0 {
-            j += 1;
-        }
-        // Ranks k+1 … j share their average.
-        let r = (k + 1 + j) as f64 / 2.0;
-        for &(_, i) in &keys[k..j] {
-            ranks[i as usize] = r;
-        }
-        k = j;
-    }
+    let ranks = ranks_along(keys.iter().map(|&(_, i)| (i as usize, xs[i as usize])), xs.len());
     (keys.into_iter().map(|(_, i)| i).collect(), ranks)
 }
 

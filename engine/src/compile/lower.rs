@@ -162,17 +162,7 @@ impl<'a, 'wb> Lowerer<'a, 'wb> {
 
     /// Implicit intersection of an area with the formula's cell.
     fn intersect(&mut self, a: Area) -> Lowered {
-        let cur = self.cell;
-        let cell = if a.is_cell() {
-            Some(a.top_left())
-        } else if a.cols() == 1 && (a.top..=a.bottom).contains(&cur.row) {
-            Some(CellRef::new(a.sheet, cur.row, a.left))
-        } else if a.rows() == 1 && (a.left..=a.right).contains(&cur.col) {
-            Some(CellRef::new(a.sheet, a.top, cur.col))
-        } else {
-            None
-        };
-        match cell {
+        match a.implicit_intersection(self.cell) {
             Some(c) => self.cell_operand(c),
             None => Lowered::Const(Value::Error(ErrorKind::Value)),
         }

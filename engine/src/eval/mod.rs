@@ -541,17 +541,7 @@ impl<'wb> Evaluator<'wb> {
 
     /// Excel's implicit intersection of an area with the current cell's row or column.
     pub fn intersect(&self, area: &Area) -> Option<CellRef> {
-        if area.is_cell() {
-            return Some(area.top_left());
-        }
-        let cur = self.cur;
-        if area.cols() == 1 && (area.top..=area.bottom).contains(&cur.row) {
-            return Some(CellRef::new(area.sheet, cur.row, area.left));
-        }
-        if area.rows() == 1 && (area.left..=area.right).contains(&cur.col) {
-            return Some(CellRef::new(area.sheet, area.top, cur.col));
-        }
-        None
+        area.implicit_intersection(self.cur)
     }
 
     /// Evaluates an expression where one value is expected. References are read: in array

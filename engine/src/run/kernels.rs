@@ -70,6 +70,7 @@ pub(super) struct Context<'wb> {
     pub(super) ev: Evaluator<'wb>,
     args: Vec<Value>,
     numbers: Vec<f64>,
+    /// Per-operation working memory (reused from batch to batch).
     scratch: Vec<f64>,
 }
 
@@ -178,13 +179,10 @@ pub(super) fn execute(op: &Op, regs: &mut Registers, n: usize, cx: &mut Context<
         Op::Call { f, args, dst, .. } => {
             let (s, d) = regs.split(*dst);
             let srcs: Vec<&[f64]> = args.iter().map(|r| s.get(*r)).collect();
-            for i in 0..n {
-                cx.args.clear();
-                for src in &srcs {
-                    cx.args.push(boxing::to_value(src[i], &cx.strings));
-                }
+            for (i, d) in d[..n].iter_mut().enumerate() {
+                lane_values(&srcs, i, &mut cx.args, &cx.strings);
                 let v = f(&cx.args).unwrap_or_else(Value::Error);
-                d[i] = boxing::from_value(&v, &mut cx.strings);
+                *d = boxing::from_value(&v, &mut cx.strings);
             }
         }
         Op::Select { cond, then, otherwise, dst } => {
@@ -238,8 +236,7 @@ pub(super) fn execute(op: &Op, regs: &mut Registers, n: usize, cx: &mut Context<
         Op::Aggregate { kind, items, folded, dst } => {
             let (s, d) = regs.split(*dst);
             let d = &mut d[..n];
-            let srcs: Vec<(&[f64], bool)> =
-                items.iter().map(|AggItem { reg, direct }| (&s.get(*reg)[..n], *direct)).collect();
+            let srcs = operands(&s, items, n);
             if srcs.is_empty() {
                 for (i, d) in d.iter_mut().enumerate() {
                     *d = aggregate(*kind, folded, &srcs, i, &cx.strings);
@@ -280,8 +277,7 @@ pub(super) fn execute(op: &Op, regs: &mut Registers, n: usize, cx: &mut Context<
         }
         Op::Series { kind, scalar, items, dst } => {
             let (s, d) = regs.split(*dst);
-            let srcs: Vec<(&[f64], bool)> =
-                items.iter().map(|AggItem { reg, direct }| (s.get(*reg), *direct)).collect();
+            let srcs = operands(&s, items, n);
             let scalar = scalar.map(|r| s.get(r));
             for i in 0..n {
                 d[i] = series(*kind, scalar.map(|x| x[i]), &srcs, i, &mut cx.numbers, &cx.strings);
@@ -292,10 +288,7 @@ pub(super) fn execute(op: &Op, regs: &mut Registers, n: usize, cx: &mut Context<
             let srcs: Vec<&[f64]> = params.iter().map(|r| s.get(*r)).collect();
             let u = s.get(*uniform);
             for i in 0..n {
-                cx.args.clear();
-                for src in &srcs {
-                    cx.args.push(boxing::to_value(src[i], &cx.strings));
-                }
+                lane_values(&srcs, i, &mut cx.args, &cx.strings);
                 d[i] = match dist::from_call(function, &cx.args, properties) {
                     Ok(distribution) => distribution.quantile(u[i]),
                     Err(_) => boxing::error(ErrorKind::Num),
@@ -303,7 +296,9 @@ pub(super) fn execute(op: &Op, regs: &mut Registers, n: usize, cx: &mut Context<
             }
         }
         Op::Interpret { formula, cells, calls, dsts } => {
-            let mut out = vec![0.0; dsts.len() * n];
+            let out = &mut cx.scratch;
+            out.clear();
+            out.resize(dsts.len() * n, 0.0);
             for i in 0..n {
                 for (cell, r) in cells {
                     let v = boxing::to_value(regs.get(*r)[i], &cx.strings);
@@ -328,6 +323,17 @@ pub(super) fn execute(op: &Op, regs: &mut Registers, n: usize, cx: &mut Context<
             }
         }
     }
+}
+
+/// Lane `i` of each source, as values.
+fn lane_values(srcs: &[&[f64]], i: usize, out: &mut Vec<Value>, strings: &Strings) {
+    out.clear();
+    out.extend(srcs.iter().map(|src| boxing::to_value(src[i], strings)));
+}
+
+/// The first `n` lanes of an aggregate's operands, with how each is read.
+fn operands<'r>(s: &'r Split<'_>, items: &[AggItem], n: usize) -> Vec<(&'r [f64], bool)> {
+    items.iter().map(|AggItem { reg, direct }| (&s.get(*reg)[..n], *direct)).collect()
 }
 
 /// A lane of an aggregate's operand as a number: `None` where it is skipped (text, booleans
