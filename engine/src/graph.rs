@@ -36,13 +36,15 @@ fn position_only(name: &str, arg: usize) -> bool {
     }
 }
 
-/// The formulas that `expr`, written on `sheet`, reads.
-pub fn dependencies(wb: &Workbook, sheet: SheetId, expr: &Expr, out: &mut Vec<FormulaId>) {
-    let mut areas = Vec::new();
-    referenced_areas(wb, sheet, expr, &mut areas);
-    for area in &areas {
-        formulas_in(wb, area, out);
+/// The formulas with a cell inside any of `areas`, sorted, without duplicates.
+pub fn formulas_read(wb: &Workbook, areas: &[Area]) -> Vec<FormulaId> {
+    let mut out = Vec::new();
+    for area in areas {
+        formulas_in(wb, area, &mut out);
     }
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// The areas whose values `expr`, written on `sheet`, reads: its references and those of the
@@ -105,13 +107,11 @@ pub fn dependency_lists(wb: &Workbook) -> Vec<Vec<FormulaId>> {
     wb.formulas()
         .iter()
         .map(|f| {
-            let mut deps = Vec::new();
+            let mut areas = Vec::new();
             if let Ok(e) = &f.expr {
-                dependencies(wb, f.cell.sheet, e, &mut deps);
+                referenced_areas(wb, f.cell.sheet, e, &mut areas);
             }
-            deps.sort_unstable();
-            deps.dedup();
-            deps
+            formulas_read(wb, &areas)
         })
         .collect()
 }
@@ -126,26 +126,60 @@ pub fn evaluation_order(wb: &Workbook) -> Vec<FormulaId> {
 /// The order of the formulas reachable from `roots`, dependencies first (post-order of an
 /// iterative depth-first search; an edge back into the current path is skipped).
 pub fn order_of(deps: &[Vec<FormulaId>], roots: impl IntoIterator<Item = FormulaId>) -> Vec<FormulaId> {
+    depth_first(deps, roots, &|_| true, false).0
+}
+
+/// Like [`order_of`], through the formulas `keep` accepts only, and failing on the first cycle
+/// among them: `Err` holds its formulas in order, the first repeated at the end.
+pub fn checked_order_of(
+    deps: &[Vec<FormulaId>],
+    roots: impl IntoIterator<Item = FormulaId>,
+    keep: &dyn Fn(FormulaId) -> bool,
+) -> Result<Vec<FormulaId>, Vec<FormulaId>> {
+    match depth_first(deps, roots, keep, true) {
+        (order, None) => Ok(order),
+        (_, Some(cycle)) => Err(cycle),
+    }
+}
+
+/// Iterative depth-first search with three colours over the formulas `keep` accepts: the
+/// post-order, and the first cycle met when `stop_at_cycle` (otherwise back edges are skipped).
+fn depth_first(
+    deps: &[Vec<FormulaId>],
+    roots: impl IntoIterator<Item = FormulaId>,
+    keep: &dyn Fn(FormulaId) -> bool,
+    stop_at_cycle: bool,
+) -> (Vec<FormulaId>, Option<Vec<FormulaId>>) {
     const WHITE: u8 = 0;
     const GREY: u8 = 1;
     const BLACK: u8 = 2;
-    // Iterative depth-first search with three colours.
     let mut colour = vec![WHITE; deps.len()];
-    let mut order = Vec::with_capacity(deps.len());
+    let mut order = Vec::new();
     let mut stack: Vec<(FormulaId, usize)> = Vec::new();
     for root in roots {
-        if colour[root.index()] != WHITE {
+        if !keep(root) || colour[root.index()] != WHITE {
             continue;
         }
         colour[root.index()] = GREY;
         stack.push((root, 0));
         while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-            let list = &deps[node.index()];
-            if let Some(&dep) = list.get(*next) {
+            if let Some(&dep) = deps[node.index()].get(*next) {
                 *next += 1;
-                if colour[dep.index()] == WHITE {
-                    colour[dep.index()] = GREY;
-                    stack.push((dep, 0));
+                if !keep(dep) {
+                    continue;
+                }
+                match colour[dep.index()] {
+                    WHITE => {
+                        colour[dep.index()] = GREY;
+                        stack.push((dep, 0));
+                    }
+                    GREY if stop_at_cycle => {
+                        let start = stack.iter().position(|(n, _)| *n == dep).unwrap_or(0);
+                        let mut cycle: Vec<FormulaId> = stack[start..].iter().map(|(n, _)| *n).collect();
+                        cycle.push(dep);
+                        return (order, Some(cycle));
+                    }
+                    _ => {}
                 }
             } else {
                 colour[node.index()] = BLACK;
@@ -154,7 +188,7 @@ pub fn order_of(deps: &[Vec<FormulaId>], roots: impl IntoIterator<Item = Formula
             }
         }
     }
-    order
+    (order, None)
 }
 
 #[cfg(test)]

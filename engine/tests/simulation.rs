@@ -325,3 +325,17 @@ fn rand_calls_are_independent_streams() {
     let die = output(&sim, "die");
     assert!((die.mean - 3.5).abs() < 1e-9 && die.min == 1.0 && die.max == 6.0, "{:?}", (die.mean, die.min, die.max));
 }
+
+#[test]
+fn uncertain_formulas_that_read_each_other_are_a_compile_error_naming_the_cells() {
+    let wb = workbook_from_cells(&[
+        ("A1", "=RiskUniform(0, 1)"),
+        ("B1", "=IF(A1>2, C1, A1)"),
+        ("C1", "=B1*2+RiskOutput(\"c\")"),
+    ]);
+    let message = match simulate(&wb, &spec(r#"{"iterations": 10}"#), &RunOptions::default()) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("a cycle among uncertain formulas was compiled"),
+    };
+    assert_eq!(message, "circular reference among uncertain formulas: Sheet1!C1 → Sheet1!B1 → Sheet1!C1");
+}

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use super::CompileError;
 use crate::address::{Area, CellRef, SheetId};
 use crate::eval::{Evaluator, Operand};
-use crate::graph::{formulas_in, referenced_areas};
+use crate::graph::{checked_order_of, formulas_read, referenced_areas};
 use crate::parse::{Callee, Expr};
 use crate::sampling::functions as dist;
 use crate::workbook::{CellContent, FormulaId, Workbook};
@@ -224,18 +224,7 @@ pub(super) fn analyse(
     }
 
     // The formulas each formula reads, for ordering and for the outputs' needs.
-    let deps: Vec<Vec<FormulaId>> = reads
-        .iter()
-        .map(|areas| {
-            let mut d = Vec::new();
-            for a in areas {
-                formulas_in(wb, a, &mut d);
-            }
-            d.sort_unstable();
-            d.dedup();
-            d
-        })
-        .collect();
+    let deps: Vec<Vec<FormulaId>> = reads.iter().map(|areas| formulas_read(wb, areas)).collect();
     // Uncertain formulas needed by the outputs, in dependency order; a cycle among them
     // cannot be compiled.
     let roots: Vec<FormulaId> = outputs
@@ -246,8 +235,9 @@ pub(super) fn analyse(
         })
         .filter(|id| !replaced.contains(&wb.formula(*id).cell))
         .collect();
-    let compiled = checked_order(wb, &deps, &roots, &|id: FormulaId| {
-        uncertain_formula[id.index()] && !replaced.contains(&wb.formula(id).cell)
+    let keep = |id: FormulaId| uncertain_formula[id.index()] && !replaced.contains(&wb.formula(id).cell);
+    let compiled = checked_order_of(&deps, roots, &keep).map_err(|cycle| CompileError::Cycle {
+        cells: cycle.iter().map(|id| wb.cell_name(wb.formula(*id).cell)).collect(),
     })?;
     for id in &compiled {
         if let Some(function) = dynamic_errors.get(id) {
@@ -255,54 +245,4 @@ pub(super) fn analyse(
         }
     }
     Ok(Analysis { order: compiled, reads, uncertain })
-}
-
-/// Dependency order of the formulas reachable from `roots` through formulas that satisfy
-/// `keep`; an error names the cells of a cycle.
-fn checked_order(
-    wb: &Workbook,
-    deps: &[Vec<FormulaId>],
-    roots: &[FormulaId],
-    keep: &dyn Fn(FormulaId) -> bool,
-) -> Result<Vec<FormulaId>, CompileError> {
-    const WHITE: u8 = 0;
-    const GREY: u8 = 1;
-    const BLACK: u8 = 2;
-    let mut colour = vec![WHITE; deps.len()];
-    let mut order = Vec::new();
-    let mut stack: Vec<(FormulaId, usize)> = Vec::new();
-    for &root in roots {
-        if !keep(root) || colour[root.index()] != WHITE {
-            continue;
-        }
-        colour[root.index()] = GREY;
-        stack.push((root, 0));
-        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-            if let Some(&dep) = deps[node.index()].get(*next) {
-                *next += 1;
-                if !keep(dep) {
-                    continue;
-                }
-                match colour[dep.index()] {
-                    WHITE => {
-                        colour[dep.index()] = GREY;
-                        stack.push((dep, 0));
-                    }
-                    GREY => {
-                        let start = stack.iter().position(|(n, _)| *n == dep).unwrap_or(0);
-                        let mut cells: Vec<String> =
-                            stack[start..].iter().map(|(n, _)| wb.cell_name(wb.formula(*n).cell)).collect();
-                        cells.push(wb.cell_name(wb.formula(dep).cell));
-                        return Err(CompileError::Cycle { cells });
-                    }
-                    _ => {}
-                }
-            } else {
-                colour[node.index()] = BLACK;
-                order.push(node);
-                stack.pop();
-            }
-        }
-    }
-    Ok(order)
 }
