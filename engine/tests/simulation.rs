@@ -339,3 +339,19 @@ fn uncertain_formulas_that_read_each_other_are_a_compile_error_naming_the_cells(
     };
     assert_eq!(message, "circular reference among uncertain formulas: Sheet1!C1 → Sheet1!B1 → Sheet1!C1");
 }
+
+#[test]
+fn output_markers_name_their_outputs() {
+    let wb = workbook_from_cells(&[
+        ("A1", "=RiskNormal(0, 1)"),
+        ("B1", "Profit"),
+        ("A2", "=RiskOutput(\"Net \"&B1)+A1"),
+        ("A3", "=RiskOutput(B1)+A1*2"),
+        ("A4", "=RiskOutput()+A1*3"),
+        ("A5", "=PsiOutput(B1)&A1"),
+    ]);
+    let sim = run(&wb, &spec(r#"{"iterations": 100}"#));
+    let names: Vec<&str> = sim.result.outputs.iter().map(|o| o.name.as_str()).collect();
+    // PsiOutput's argument is its value, not a name.
+    assert_eq!(names, ["Net Profit", "Profit", "Sheet1!A4", "Sheet1!A5"]);
+}

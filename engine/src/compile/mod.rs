@@ -17,8 +17,9 @@ pub mod tape;
 use crate::address::CellRef;
 use crate::eval::Evaluator;
 use crate::graph::evaluation_order;
-use crate::parse::Expr;
+use crate::parse::{Callee, Expr};
 use crate::rng::stream_id;
+use crate::sampling::functions as dist;
 use crate::sampling::{InputDistribution, PreparedDistribution};
 use crate::workbook::Workbook;
 
@@ -213,21 +214,12 @@ pub fn compile<'wb>(
                 marker = analysis::output_marker(x);
             }
         });
-        let Some(Expr::Call { args, .. }) = marker else { continue };
+        let Some(Expr::Call { callee: Callee::Builtin(id), args }) = marker else { continue };
         if outs.iter().any(|o| o.cell == f.cell) {
             continue;
         }
-        let name = match args.first() {
-            Some(Expr::Text(t)) => t.to_string(),
-            Some(a @ Expr::Area(_)) => match base.eval_at(f.cell, false, a) {
-                crate::eval::Operand::Ref(r) if r.is_cell() => match base.cell_value(r.top_left()) {
-                    crate::value::Value::Text(t) => t.to_string(),
-                    _ => wb.cell_name(f.cell),
-                },
-                _ => wb.cell_name(f.cell),
-            },
-            _ => wb.cell_name(f.cell),
-        };
+        let given = base.in_cell(f.cell, false, |ev| dist::output_name(ev, id.def().name, args));
+        let name = given.ok().flatten().unwrap_or_else(|| wb.cell_name(f.cell));
         outs.push(Output { name, cell: f.cell, address: wb.cell_name(f.cell) });
     }
     if outs.is_empty() {
