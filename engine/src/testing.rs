@@ -12,3 +12,19 @@ pub(crate) fn eval_formula(formula: &str, cells: &[(&str, &str)]) -> Value {
     let r = recalculate(&workbook_from_cells(&all)).unwrap_or_default();
     r.cells.into_iter().find(|c| c.address == "A1").map_or(Value::Blank, |c| c.value)
 }
+
+/// [`eval_formula`], which must give a number.
+pub(crate) fn eval_number(formula: &str, cells: &[(&str, &str)]) -> f64 {
+    match eval_formula(formula, cells) {
+        Value::Number(n) => n,
+        other => panic!("{formula} gave {other:?}"),
+    }
+}
+
+/// [`eval_formula`], which must give an error.
+pub(crate) fn eval_error(formula: &str, cells: &[(&str, &str)]) -> crate::value::ErrorKind {
+    match eval_formula(formula, cells) {
+        Value::Error(e) => e,
+        other => panic!("{formula} gave {other:?}"),
+    }
+}

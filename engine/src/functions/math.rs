@@ -1382,20 +1382,14 @@ pub(super) fn aggregate(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::eval_formula as eval;
+    use crate::testing::{eval_error, eval_formula as eval, eval_number};
 
     fn num(formula: &str) -> f64 {
-        match eval(formula, &[]) {
-            Value::Number(n) => n,
-            other => panic!("{formula} gave {other:?}"),
-        }
+        eval_number(formula, &[])
     }
 
     fn err(formula: &str) -> ErrorKind {
-        match eval(formula, &[]) {
-            Value::Error(e) => e,
-            other => panic!("{formula} gave {other:?}"),
-        }
+        eval_error(formula, &[])
     }
 
     #[test]

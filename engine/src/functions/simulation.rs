@@ -115,24 +115,14 @@ mod tests {
     use super::*;
     use crate::functions::{Category, Kind, lookup};
     use crate::sampling::functions::{DISTRIBUTION_FUNCTIONS, IGNORED_PROPERTY_FUNCTIONS, PROPERTY_FUNCTIONS};
-    use crate::testing::eval_formula;
+    use crate::testing::{eval_error, eval_formula, eval_number as num};
 
     fn is_special(name: &str) -> bool {
         lookup(name).is_some_and(|id| matches!(id.def().kind, Kind::Special(_)))
     }
 
-    fn num(formula: &str, cells: &[(&str, &str)]) -> f64 {
-        match eval_formula(formula, cells) {
-            Value::Number(n) => n,
-            v => panic!("{formula} gave {v:?}"),
-        }
-    }
-
     fn err(formula: &str) -> ErrorKind {
-        match eval_formula(formula, &[]) {
-            Value::Error(e) => e,
-            v => panic!("{formula} gave {v:?}"),
-        }
+        eval_error(formula, &[])
     }
 
     #[test]
