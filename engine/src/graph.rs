@@ -102,8 +102,8 @@ pub fn formulas_in(wb: &Workbook, area: &Area, out: &mut Vec<FormulaId>) {
     }
 }
 
-/// For every formula, the formulas it reads (sorted, without duplicates).
-pub fn dependency_lists(wb: &Workbook) -> Vec<Vec<FormulaId>> {
+/// For every formula, the areas it reads ([`referenced_areas`]).
+pub fn read_areas(wb: &Workbook) -> Vec<Vec<Area>> {
     wb.formulas()
         .iter()
         .map(|f| {
@@ -111,16 +111,26 @@ pub fn dependency_lists(wb: &Workbook) -> Vec<Vec<FormulaId>> {
             if let Ok(e) = &f.expr {
                 referenced_areas(wb, f.cell.sheet, e, &mut areas);
             }
-            formulas_read(wb, &areas)
+            areas
         })
         .collect()
+}
+
+/// For every formula, the formulas it reads (sorted, without duplicates), from its
+/// [`read_areas`].
+pub fn dependency_lists(wb: &Workbook, reads: &[Vec<Area>]) -> Vec<Vec<FormulaId>> {
+    reads.iter().map(|areas| formulas_read(wb, areas)).collect()
 }
 
 /// An order of all formulas in which each comes after the formulas it reads (static cycles
 /// broken arbitrarily).
 pub fn evaluation_order(wb: &Workbook) -> Vec<FormulaId> {
-    let deps = dependency_lists(wb);
-    order_of(&deps, (0..deps.len()).map(|i| FormulaId(i as u32)))
+    evaluation_order_of(&dependency_lists(wb, &read_areas(wb)))
+}
+
+/// [`evaluation_order`] from the formulas' [`dependency_lists`].
+pub fn evaluation_order_of(deps: &[Vec<FormulaId>]) -> Vec<FormulaId> {
+    order_of(deps, (0..deps.len()).map(|i| FormulaId(i as u32)))
 }
 
 /// The order of the formulas reachable from `roots`, dependencies first (post-order of an
@@ -221,7 +231,7 @@ mod tests {
     #[test]
     fn position_only_references_are_not_cycles() {
         let wb = workbook_from_cells(&[("A1", "=ROW(A1)+COLUMNS(A1:C1)"), ("B1", "=A1")]);
-        let deps = dependency_lists(&wb);
+        let deps = dependency_lists(&wb, &read_areas(&wb));
         assert!(deps[0].is_empty(), "{:?}", deps[0]);
         assert_eq!(deps[1], vec![FormulaId(0)]);
     }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use super::CompileError;
 use crate::address::{Area, CellRef, SheetId};
 use crate::eval::{Evaluator, Operand};
-use crate::graph::{checked_order_of, formulas_read, referenced_areas};
+use crate::graph::{checked_order_of, dependency_lists, referenced_areas};
 use crate::parse::{Callee, Expr};
 use crate::sampling::functions as dist;
 use crate::workbook::{CellContent, FormulaId, Workbook};
@@ -124,27 +124,18 @@ fn dynamic_reads(
     Ok(())
 }
 
-/// Finds the uncertain formulas the outputs need. `sampled` are the cells the spec samples
+/// Finds the uncertain formulas the outputs need. `reads` are the areas each formula reads
+/// ([`crate::graph::read_areas`]); `sampled` are the cells the spec samples
 /// (their formulas, if any, are replaced); `outputs` the output cells.
 pub(super) fn analyse(
     wb: &Workbook,
     base: &mut Evaluator<'_>,
     order: &[FormulaId],
+    mut reads: Vec<Vec<Area>>,
     sampled: &[CellRef],
     outputs: &[CellRef],
 ) -> Result<Analysis, CompileError> {
     let n = wb.formulas().len();
-    let mut reads: Vec<Vec<Area>> = wb
-        .formulas()
-        .iter()
-        .map(|f| {
-            let mut areas = Vec::new();
-            if let Ok(e) = &f.expr {
-                referenced_areas(wb, f.cell.sheet, e, &mut areas);
-            }
-            areas
-        })
-        .collect();
     let replaced: HashSet<CellRef> = sampled.iter().copied().collect();
     let stochastic: Vec<bool> = wb
         .formulas()
@@ -224,7 +215,7 @@ pub(super) fn analyse(
     }
 
     // The formulas each formula reads, for ordering and for the outputs' needs.
-    let deps: Vec<Vec<FormulaId>> = reads.iter().map(|areas| formulas_read(wb, areas)).collect();
+    let deps = dependency_lists(wb, &reads);
     // Uncertain formulas needed by the outputs, in dependency order; a cycle among them
     // cannot be compiled.
     let roots: Vec<FormulaId> = outputs

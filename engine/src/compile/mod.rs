@@ -16,7 +16,7 @@ pub mod tape;
 
 use crate::address::CellRef;
 use crate::eval::Evaluator;
-use crate::graph::evaluation_order;
+use crate::graph::{dependency_lists, evaluation_order_of, read_areas};
 use crate::parse::{Callee, Expr};
 use crate::rng::stream_id;
 use crate::sampling::functions as dist;
@@ -193,7 +193,9 @@ pub fn compile<'wb>(
             }
         }
     }
-    let order = evaluation_order(wb);
+    // The areas every formula reads: for the evaluation order here and for the analysis.
+    let reads = read_areas(wb);
+    let order = evaluation_order_of(&dependency_lists(wb, &reads));
     let mut base = Evaluator::new(wb);
     base.evaluate_in_order(&order);
 
@@ -228,7 +230,7 @@ pub fn compile<'wb>(
 
     let sampled: Vec<CellRef> = inputs.iter().map(|i| i.cell).collect();
     let output_cells: Vec<CellRef> = outs.iter().map(|o| o.cell).collect();
-    let analysis = analysis::analyse(wb, &mut base, &order, &sampled, &output_cells)?;
+    let analysis = analysis::analyse(wb, &mut base, &order, reads, &sampled, &output_cells)?;
 
     let mut lower = lower::Lowerer::new(wb, &mut base, &analysis.uncertain);
     for req in inputs {
