@@ -318,12 +318,7 @@ impl Tape {
         }
         // Constants nothing reads (left by formulas that fell back to interpretation) are
         // dropped.
-        let mut used = vec![false; n];
-        for op in &self.ops {
-            for r in op.sources() {
-                used[r as usize] = true;
-            }
-        }
+        let mut used: Vec<bool> = last_use.iter().map(|&u| u != NEVER).collect();
         for &r in &self.results {
             used[r as usize] = true;
         }
