@@ -1,5 +1,5 @@
 //! The `montecell` command line.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+#![allow(clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,11 +8,11 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 use montecell_engine::import::{self, Limits};
 use montecell_engine::recalc::{self, CellResult, Recalculation};
+use montecell_engine::sampling::Method;
 use montecell_engine::{Value, Workbook};
 
-use montecell_engine::sampling::Method;
-
 use crate::corpus;
+use crate::output::{out, outln};
 use crate::simulate::{self, SimulateArgs};
 
 /// Monte Carlo simulation of Excel workbooks.
@@ -100,7 +100,7 @@ pub fn main() -> ExitCode {
             simulate::run(&SimulateArgs { file, spec, iterations, seed, sampling, threads, batch, json, samples })
         }
         Command::Functions => {
-            print!("{}", corpus::function_table_markdown());
+            out!("{}", corpus::function_table_markdown());
             Ok(())
         }
     };
@@ -140,7 +140,7 @@ fn recalc_command(path: &Path, json: bool, all: bool, timings: bool) -> Result<(
             .iter()
             .map(|c| serde_json::json!({"sheet": c.sheet, "cell": c.address, "value": value_json(&c.value)}))
             .collect();
-        println!("{}", serde_json::json!({ "cells": cells }));
+        outln!("{}", serde_json::json!({ "cells": cells }));
         return Ok(());
     }
     print_report(&wb, &result, all);
@@ -169,7 +169,7 @@ fn describe(v: &Value) -> String {
 }
 
 fn print_cell(c: &CellResult, tag: &str) {
-    println!(
+    outln!(
         "{tag} {}!{}  ={}  computed {}  excel {}",
         c.sheet,
         c.address,
@@ -191,15 +191,15 @@ fn print_report(wb: &Workbook, r: &Recalculation, all: bool) {
         }
     }
     for p in wb.problems() {
-        println!("UNPARSED {}  ={}  {}", p.cell, p.formula, p.error);
+        outln!("UNPARSED {}  ={}  {}", p.cell, p.formula, p.error);
     }
     for d in &r.diagnostics {
-        println!("WARNING  {d}");
+        outln!("WARNING  {d}");
     }
     let (matched, compared) = r.score();
     let volatile = r.cells.len() - compared;
     let unsupported = wb.unsupported_functions();
-    println!(
+    outln!(
         "{matched} of {compared} formula cells match the cached values ({:.2}%), {} mismatches, {volatile} volatile skipped, {} unparsed{}",
         // Rounded down: 100.00% means every cell.
         if compared == 0 { 100.0 } else { (10_000.0 * matched as f64 / compared as f64).floor() / 100.0 },

@@ -1,5 +1,4 @@
 //! `montecell corpus DIR` and the generated `docs/functions.md`.
-#![allow(clippy::print_stdout)]
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -7,6 +6,8 @@ use std::path::Path;
 
 use montecell_engine::fidelity::{self, CORE_FUNCTIONS, WorkbookFidelity};
 use montecell_engine::functions::{FUNCTIONS, Kind, VARIADIC};
+
+use crate::output::{out, outln};
 
 #[derive(Default)]
 struct Totals {
@@ -42,14 +43,14 @@ pub(crate) fn run(dir: &Path, markdown: bool) -> Result<(), String> {
         }
     }
     if markdown {
-        print!("{}", page(&reports, &by_category, &all));
+        out!("{}", page(&reports, &by_category, &all));
         return Ok(());
     }
     for r in &reports {
         let name = r.path.strip_prefix(dir).unwrap_or(&r.path).display();
         match &r.error {
-            Some(e) => println!("ERROR    {name}: {e}"),
-            None => println!(
+            Some(e) => outln!("ERROR    {name}: {e}"),
+            None => outln!(
                 "{:8} {name}: {}/{} cells{}{}",
                 if r.matched == r.compared { "ok" } else { "MISMATCH" },
                 r.matched,
@@ -63,9 +64,9 @@ pub(crate) fn run(dir: &Path, markdown: bool) -> Result<(), String> {
             ),
         }
     }
-    println!();
+    outln!();
     for (cat, t) in &by_category {
-        println!(
+        outln!(
             "{cat:24} {:4} files  all cells {:>6}/{:<6} {:>8}  core-function cells {:>6}/{:<6} {:>8}",
             t.files,
             t.matched,
@@ -76,7 +77,7 @@ pub(crate) fn run(dir: &Path, markdown: bool) -> Result<(), String> {
             pct(t.core_matched, t.core_compared)
         );
     }
-    println!(
+    outln!(
         "TOTAL {} files: all cells {}/{} ({}), core-function cells {}/{} ({})",
         all.files,
         all.matched,

@@ -2,4 +2,5 @@
 
 pub mod cli;
 mod corpus;
+mod output;
 mod simulate;

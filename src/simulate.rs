@@ -1,6 +1,6 @@
 //! `montecell simulate`: runs a simulation and prints the results as a table (with the
 //! tornado of sensitivities) or as JSON.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+#![allow(clippy::print_stderr)]
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -15,6 +15,7 @@ use montecell_engine::simulate::{Simulation, simulate};
 use montecell_engine::spec::SimulationSpec;
 
 use crate::cli::load;
+use crate::output::outln;
 
 /// What `simulate` was asked.
 #[derive(Debug)]
@@ -66,11 +67,11 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<(), String> {
     }
     if args.json {
         let json = serde_json::to_string_pretty(&sim.result).map_err(|e| e.to_string())?;
-        println!("{json}");
+        outln!("{json}");
     } else {
         print_table(&args.file, &sim.result);
         if let Some(path) = &args.samples {
-            println!("raw samples written to {}", path.display());
+            outln!("raw samples written to {}", path.display());
         }
     }
     Ok(())
@@ -171,8 +172,8 @@ fn num(x: f64) -> String {
 }
 
 fn print_output(o: &OutputResult) {
-    println!("\n{} ({})", o.name, o.cell);
-    println!(
+    outln!("\n{} ({})", o.name, o.cell);
+    outln!(
         "  mean {}   95% CI [{}, {}]   std {}   min {}   max {}",
         num(o.mean),
         num(o.mean_ci95[0]),
@@ -181,17 +182,17 @@ fn print_output(o: &OutputResult) {
         num(o.min),
         num(o.max)
     );
-    println!("  skewness {:.3}   kurtosis {:.3}", o.skewness, o.kurtosis);
+    outln!("  skewness {:.3}   kurtosis {:.3}", o.skewness, o.kurtosis);
     let show = [5.0, 10.0, 25.0, 50.0, 75.0, 90.0, 95.0];
     let ps: Vec<String> =
         o.percentiles.iter().filter(|p| show.contains(&p.p)).map(|p| format!("P{} {}", p.p, num(p.value))).collect();
-    println!("  {}", ps.join("   "));
+    outln!("  {}", ps.join("   "));
     for t in &o.targets {
-        println!("  P(≤ {}) = {:.2}%   P(≥ {}) = {:.2}%", num(t.value), 100.0 * t.p_le, num(t.value), 100.0 * t.p_ge);
+        outln!("  P(≤ {}) = {:.2}%   P(≥ {}) = {:.2}%", num(t.value), 100.0 * t.p_le, num(t.value), 100.0 * t.p_ge);
     }
     let tail = |t: Tail| o.value_at_risk.iter().find(|v| v.tail == t);
     if let (Some(lo), Some(hi)) = (tail(Tail::Lower), tail(Tail::Upper)) {
-        println!(
+        outln!(
             "  low {:.0}% tail: ≤ {} (mean {})   high {:.0}% tail: ≥ {} (mean {})",
             100.0 * (1.0 - lo.level),
             num(lo.var),
@@ -203,10 +204,10 @@ fn print_output(o: &OutputResult) {
     }
     if o.errors.count > 0 {
         let kinds: Vec<String> = o.errors.by_kind.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
-        println!("  errors in {} iterations: {}", o.errors.count, kinds.join(", "));
+        outln!("  errors in {} iterations: {}", o.errors.count, kinds.join(", "));
     }
     if !o.sensitivity.is_empty() {
-        println!("  sensitivity (rank correlation, share of variance):");
+        outln!("  sensitivity (rank correlation, share of variance):");
         let width = o.sensitivity.iter().map(|s| s.input.chars().count()).max().unwrap_or(0).min(28);
         for s in o.sensitivity.iter().take(10) {
             let bar_len = (s.rank_correlation.abs() * 20.0).round() as usize;
@@ -216,17 +217,17 @@ fn print_output(o: &OutputResult) {
                 format!("{:>20}|{}", "", "▶".repeat(bar_len))
             };
             let name: String = s.input.chars().take(28).collect();
-            println!("    {name:<width$} {:+.3}  {:>5.1}%  {bar}", s.rank_correlation, 100.0 * s.contribution.abs());
+            outln!("    {name:<width$} {:+.3}  {:>5.1}%  {bar}", s.rank_correlation, 100.0 * s.contribution.abs());
         }
         if o.sensitivity.len() > 10 {
-            println!("    … {} more in --json", o.sensitivity.len() - 10);
+            outln!("    … {} more in --json", o.sensitivity.len() - 10);
         }
     }
 }
 
 fn print_table(file: &Path, r: &SimulationResult) {
     let m = &r.engine.model;
-    println!(
+    outln!(
         "{}: {} iterations ({}, seed {}) in {:.2} s on {} threads — {} inputs, {} outputs; {} formulas, {} uncertain ({} vectorised, {} interpreted)",
         file.display(),
         r.iterations,
@@ -248,7 +249,7 @@ fn print_table(file: &Path, r: &SimulationResult) {
         print_output(o);
     }
     if let Some(rep) = &r.correlation_repair {
-        println!(
+        outln!(
             "\nnote: the input correlations were not a valid correlation matrix; repaired to the nearest one (largest change {:.4})",
             rep.max_abs_change
         );

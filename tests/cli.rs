@@ -159,3 +159,25 @@ fn simulate_a_model_without_outputs_explains_how_to_mark_them() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("no outputs") && stderr.contains("RiskOutput()"), "{stderr}");
 }
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    // `montecell functions | head -1`: the reader goes away after one line.
+    let child = Command::new(env!("CARGO_BIN_EXE_montecell"))
+        .arg("functions")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) => panic!("cannot run montecell: {e}"),
+    };
+    drop(child.stdout.take());
+    let out = match child.wait_with_output() {
+        Ok(o) => o,
+        Err(e) => panic!("{e}"),
+    };
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
