@@ -129,11 +129,25 @@ fn sorted_keys(xs: &[f64]) -> Vec<(u64, u32)> {
     keys
 }
 
+/// The value of an [`order_key`].
+#[inline]
+fn from_order_key(k: u64) -> f64 {
+    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
+}
+
 /// The order of a sample ([`argsort`]) and its average ranks ([`ranks`]), from one sort.
 pub fn order_and_ranks(xs: &[f64]) -> (Vec<u32>, Vec<f64>) {
     let keys = sorted_keys(xs);
-    let ranks = ranks_along(keys.iter().map(|&(_, i)| (i as usize, xs[i as usize])), xs.len());
+    // The values come back from the keys, read in order, rather than from `xs` at random.
+    let ranks = ranks_along(keys.iter().map(|&(k, i)| (i as usize, from_order_key(k))), xs.len());
     (keys.into_iter().map(|(_, i)| i).collect(), ranks)
+}
+
+/// The average ranks of a sample whose ascending order is believed to be `order` (from how
+/// the sample was drawn), or `None` when the sample is not in fact ascending along it.
+pub fn ranks_if_ascending(xs: &[f64], order: &[u32]) -> Option<Vec<f64>> {
+    let ascending = order.windows(2).all(|w| xs[w[0] as usize].total_cmp(&xs[w[1] as usize]).is_le());
+    ascending.then(|| ranks_along(order.iter().map(|&i| (i as usize, xs[i as usize])), xs.len()))
 }
 
 /// Average ranks (1-based) from `(slot, value)` pairs given in ascending order of value:
@@ -314,6 +328,11 @@ mod tests {
         let big = ranks(&xs);
         let along = ranks_along(order.iter().map(|&i| (i as usize, xs[i as usize])), n);
         assert_eq!(big, along);
+        assert_eq!(ranks_if_ascending(&xs, &order).as_ref(), Some(&big));
+        assert_eq!(ranks_if_ascending(&xs, &expected.iter().rev().copied().collect::<Vec<_>>()), None);
+        for x in [0.0, -0.0, 1.5, -1.5, f64::MAX, f64::MIN, 1e-310, -1e-310] {
+            assert_eq!(from_order_key(order_key(x)).to_bits(), x.to_bits());
+        }
         let naive = {
             let mut out = vec![0.0; n];
             for &i in &expected {

@@ -155,6 +155,23 @@ impl Sampler {
         self.copula.as_ref().map(|c| (c.members.as_slice(), c.factor.as_slice()))
     }
 
+    /// The iterations `0..iterations` in ascending order of input `input`'s uniform, when that
+    /// order is known without sorting: a Latin Hypercube input outside any correlation, whose
+    /// iteration `i` draws from stratum `π(i)` — so the order is `π⁻¹`. `None` otherwise.
+    pub fn stratum_order(&self, input: usize) -> Option<Vec<u32>> {
+        let correlated = self.copula.as_ref().is_some_and(|c| c.members.binary_search(&input).is_ok());
+        if self.method != Method::LatinHypercube || correlated || self.iterations > u64::from(u32::MAX) {
+            return None;
+        }
+        let stream = *self.streams.get(input)?;
+        let permutation = lhs::Permutation::new(self.seed, stream, self.iterations, 0);
+        let mut order = vec![0u32; self.iterations as usize];
+        for i in 0..self.iterations {
+            order[permutation.apply(i) as usize] = i as u32;
+        }
+        Some(order)
+    }
+
     /// The uncorrelated uniform of input `input` at `iteration`.
     fn own(&self, input: usize, iteration: u64) -> f64 {
         let stream = self.streams[input];

@@ -171,3 +171,20 @@ fn method_json() {
     assert_eq!(serde_json::from_str::<Method>("\"lhs\"").ok(), Some(Method::LatinHypercube));
     assert_eq!(Method::default(), Method::LatinHypercube);
 }
+
+#[test]
+fn stratum_order_is_the_ascending_order_of_uncorrelated_latin_hypercube_uniforms() {
+    let n = 10_007;
+    let (s, _) = sampler(Method::LatinHypercube, n as u64, 3, &[(1, 2, 0.5)]);
+    let u = all(&s, 3, n);
+    let order = match s.stratum_order(0) {
+        Some(o) => o,
+        None => panic!("an uncorrelated Latin Hypercube input has a stratum order"),
+    };
+    assert_eq!(order.len(), n);
+    assert!(order.windows(2).all(|w| u[0][w[0] as usize] < u[0][w[1] as usize]));
+    // Correlated inputs and plain Monte Carlo have none: their uniforms must be sorted.
+    assert!(s.stratum_order(1).is_none() && s.stratum_order(2).is_none());
+    let (mc, _) = sampler(Method::MonteCarlo, n as u64, 1, &[]);
+    assert!(mc.stratum_order(0).is_none());
+}
