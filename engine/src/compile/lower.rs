@@ -220,6 +220,12 @@ impl<'a, 'wb> Lowerer<'a, 'wb> {
                 let b = self.value(rhs)?;
                 match (a, b) {
                     (Lowered::Const(x), Lowered::Const(y)) => Lowered::Const(binary_values(*op, &x, &y)),
+                    (Lowered::Const(Value::Number(k)), other) if k.is_finite() => {
+                        self.binary_scalar(*op, other, k, true)
+                    }
+                    (other, Lowered::Const(Value::Number(k))) if k.is_finite() => {
+                        self.binary_scalar(*op, other, k, false)
+                    }
                     (a, b) => {
                         let a = self.reg_of(a);
                         let b = self.reg_of(b);
@@ -333,6 +339,14 @@ impl<'a, 'wb> Lowerer<'a, 'wb> {
         self.may_blank[dst as usize] = self.may_blank[then as usize] || self.may_blank[otherwise as usize];
         self.emit(Op::Select { cond, then, otherwise, dst });
         Ok(Lowered::Val(dst))
+    }
+
+    /// `other op k` (or `k op other` when `scalar_left`) with a number known at compile time.
+    fn binary_scalar(&mut self, op: BinaryOp, other: Lowered, k: f64, scalar_left: bool) -> Lowered {
+        let a = self.reg_of(other);
+        let dst = self.fresh();
+        self.emit(Op::BinaryScalar { op, a, k, scalar_left, dst });
+        Lowered::Val(dst)
     }
 
     fn lower_choose(&mut self, args: &'wb [Expr]) -> L {

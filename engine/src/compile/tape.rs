@@ -87,6 +87,20 @@ pub enum Op {
         /// Result.
         dst: Reg,
     },
+    /// `dst = a op k` (or `k op a`) with a number known at compile time: no register of copies
+    /// of `k` to read.
+    BinaryScalar {
+        /// The operator.
+        op: BinaryOp,
+        /// The operand that varies.
+        a: Reg,
+        /// The constant operand.
+        k: f64,
+        /// The constant is the left operand.
+        scalar_left: bool,
+        /// Result.
+        dst: Reg,
+    },
     /// `dst = -a`, `+a`, `a%`.
     Unary {
         /// The operator.
@@ -200,7 +214,7 @@ impl Op {
     pub fn sources(&self) -> Vec<Reg> {
         match self {
             Op::Binary { a, b, .. } => vec![*a, *b],
-            Op::Unary { a, .. } | Op::BlankToZero { a, .. } => vec![*a],
+            Op::Unary { a, .. } | Op::BinaryScalar { a, .. } | Op::BlankToZero { a, .. } => vec![*a],
             Op::Call { args, .. } => args.clone(),
             Op::Select { cond, then, otherwise, .. } => vec![*cond, *then, *otherwise],
             Op::Choose { index, options, .. } => std::iter::once(*index).chain(options.iter().copied()).collect(),
@@ -218,6 +232,7 @@ impl Op {
     pub fn destinations(&self) -> Vec<Reg> {
         match self {
             Op::Binary { dst, .. }
+            | Op::BinaryScalar { dst, .. }
             | Op::Unary { dst, .. }
             | Op::Call { dst, .. }
             | Op::Select { dst, .. }
@@ -239,7 +254,7 @@ impl Op {
                 m(b);
                 m(dst);
             }
-            Op::Unary { a, dst, .. } | Op::BlankToZero { a, dst } => {
+            Op::Unary { a, dst, .. } | Op::BinaryScalar { a, dst, .. } | Op::BlankToZero { a, dst } => {
                 m(a);
                 m(dst);
             }

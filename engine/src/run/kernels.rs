@@ -110,51 +110,99 @@ fn truth(x: f64, strings: &Strings) -> Result<bool, ErrorKind> {
     }
 }
 
+/// An operand of a binary operation: a register's lanes, or one number for every lane.
+#[derive(Clone, Copy)]
+enum Side<'r> {
+    Lanes(&'r [f64]),
+    Scalar(f64),
+}
+
+impl Side<'_> {
+    #[inline]
+    fn at(self, i: usize) -> f64 {
+        match self {
+            Side::Lanes(x) => x[i],
+            Side::Scalar(k) => k,
+        }
+    }
+}
+
+/// `d[i] = f(l[i], r[i])` as a plain loop for each shape of operands (so it vectorises).
+#[inline]
+fn zip_with(d: &mut [f64], l: Side<'_>, r: Side<'_>, f: impl Fn(f64, f64) -> f64) {
+    match (l, r) {
+        (Side::Lanes(x), Side::Lanes(y)) => d.iter_mut().zip(x.iter().zip(y)).for_each(|(d, (x, y))| *d = f(*x, *y)),
+        (Side::Lanes(x), Side::Scalar(k)) => d.iter_mut().zip(x).for_each(|(d, x)| *d = f(*x, k)),
+        (Side::Scalar(k), Side::Lanes(y)) => d.iter_mut().zip(y).for_each(|(d, y)| *d = f(k, *y)),
+        (Side::Scalar(k), Side::Scalar(m)) => d.fill(f(k, m)),
+    }
+}
+
+/// Are all lanes finite numbers (no boxed value, no infinity)? A branch-free reduction (an OR,
+/// which the compiler vectorises, unlike a sum of floats or a short-circuiting search).
+#[inline]
+fn all_finite(xs: &[f64]) -> bool {
+    !xs.iter().fold(false, |acc, x| acc | !x.is_finite())
+}
+
+/// `d = l op r` lane by lane with Excel's rules: arithmetic on numbers as vector loops, the
+/// lanes that are not finite numbers redone through [`Value`].
+fn binary(op: BinaryOp, l: Side<'_>, r: Side<'_>, d: &mut [f64], strings: &mut Strings) {
+    match op {
+        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
+            match op {
+                BinaryOp::Add => zip_with(d, l, r, |x, y| x + y),
+                BinaryOp::Sub => zip_with(d, l, r, |x, y| x - y),
+                BinaryOp::Mul => zip_with(d, l, r, |x, y| x * y),
+                _ => zip_with(d, l, r, |x, y| x / y),
+            }
+            if !all_finite(d) {
+                for (i, d) in d.iter_mut().enumerate() {
+                    if !d.is_finite() {
+                        *d = slow_binary(op, l.at(i), r.at(i), strings);
+                    }
+                }
+            }
+        }
+        BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+            for (i, d) in d.iter_mut().enumerate() {
+                let (x, y) = (l.at(i), r.at(i));
+                *d = if x.is_finite() && y.is_finite() {
+                    let o = order(x, y);
+                    boxing::boolean(match op {
+                        BinaryOp::Eq => o == Ordering::Equal,
+                        BinaryOp::Ne => o != Ordering::Equal,
+                        BinaryOp::Lt => o == Ordering::Less,
+                        BinaryOp::Le => o != Ordering::Greater,
+                        BinaryOp::Gt => o == Ordering::Greater,
+                        _ => o != Ordering::Less,
+                    })
+                } else {
+                    slow_binary(op, x, y, strings)
+                };
+            }
+        }
+        _ => {
+            for (i, d) in d.iter_mut().enumerate() {
+                *d = slow_binary(op, l.at(i), r.at(i), strings);
+            }
+        }
+    }
+}
+
 /// Runs one operation on lanes `0..n`.
 pub(super) fn execute(op: &Op, regs: &mut Registers, n: usize, cx: &mut Context<'_>) {
     match op {
         Op::Binary { op, a, b, dst } => {
             let (s, d) = regs.split(*dst);
-            let (a, b) = (&s.get(*a)[..n], &s.get(*b)[..n]);
-            let d = &mut d[..n];
-            match op {
-                BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
-                    match op {
-                        BinaryOp::Add => d.iter_mut().zip(a.iter().zip(b)).for_each(|(d, (x, y))| *d = x + y),
-                        BinaryOp::Sub => d.iter_mut().zip(a.iter().zip(b)).for_each(|(d, (x, y))| *d = x - y),
-                        BinaryOp::Mul => d.iter_mut().zip(a.iter().zip(b)).for_each(|(d, (x, y))| *d = x * y),
-                        _ => d.iter_mut().zip(a.iter().zip(b)).for_each(|(d, (x, y))| *d = x / y),
-                    }
-                    for i in 0..n {
-                        if !d[i].is_finite() {
-                            d[i] = slow_binary(*op, a[i], b[i], &mut cx.strings);
-                        }
-                    }
-                }
-                BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
-                    for i in 0..n {
-                        let (x, y) = (a[i], b[i]);
-                        d[i] = if x.is_finite() && y.is_finite() {
-                            let o = order(x, y);
-                            boxing::boolean(match op {
-                                BinaryOp::Eq => o == Ordering::Equal,
-                                BinaryOp::Ne => o != Ordering::Equal,
-                                BinaryOp::Lt => o == Ordering::Less,
-                                BinaryOp::Le => o != Ordering::Greater,
-                                BinaryOp::Gt => o == Ordering::Greater,
-                                _ => o != Ordering::Less,
-                            })
-                        } else {
-                            slow_binary(*op, x, y, &mut cx.strings)
-                        };
-                    }
-                }
-                _ => {
-                    for i in 0..n {
-                        d[i] = slow_binary(*op, a[i], b[i], &mut cx.strings);
-                    }
-                }
-            }
+            let (a, b) = (Side::Lanes(&s.get(*a)[..n]), Side::Lanes(&s.get(*b)[..n]));
+            binary(*op, a, b, &mut d[..n], &mut cx.strings);
+        }
+        Op::BinaryScalar { op, a, k, scalar_left, dst } => {
+            let (s, d) = regs.split(*dst);
+            let (a, k) = (Side::Lanes(&s.get(*a)[..n]), Side::Scalar(*k));
+            let (l, r) = if *scalar_left { (k, a) } else { (a, k) };
+            binary(*op, l, r, &mut d[..n], &mut cx.strings);
         }
         Op::Unary { op, a, dst } => {
             let (s, d) = regs.split(*dst);
@@ -266,12 +314,15 @@ pub(super) fn execute(op: &Op, regs: &mut Registers, n: usize, cx: &mut Context<
                 // NaN (a boxed value) or an infinity in any operand makes the check NaN.
                 check.iter_mut().zip(*x).for_each(|(c, x)| *c += x * 0.0);
             }
-            let count = folded.count as f64 + srcs.len() as f64;
-            for i in 0..n {
-                if check[i].is_nan() || !d[i].is_finite() {
-                    d[i] = aggregate(*kind, folded, &srcs, i, &cx.strings);
-                } else if *kind == AggKind::Average {
-                    d[i] /= count;
+            if *kind == AggKind::Average {
+                let count = folded.count as f64 + srcs.len() as f64;
+                d.iter_mut().for_each(|x| *x /= count);
+            }
+            if !all_finite(check) || !all_finite(d) {
+                for i in 0..n {
+                    if check[i].is_nan() || !d[i].is_finite() {
+                        d[i] = aggregate(*kind, folded, &srcs, i, &cx.strings);
+                    }
                 }
             }
         }
