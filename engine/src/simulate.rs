@@ -53,7 +53,7 @@ pub fn simulate(wb: &Workbook, spec: &SimulationSpec, options: &RunOptions<'_>) 
     let compiled = Instant::now();
     let samples = run(&model, &sampler.0, resolved.iterations, options)?;
     let ran = Instant::now();
-    let mut result = summarise(&model, &resolved, &sampler.0, &samples);
+    let mut result = summarise(&model, &resolved, &samples);
     result.correlation_repair = sampler.1;
     let done = Instant::now();
     let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1e3;
@@ -201,16 +201,20 @@ fn rank_correlation(input: &RankedInput, samples: &[f64], out: &NumericOutput, p
     stats::pearson(&ranks, &out.ranks)
 }
 
-fn summarise(model: &Model<'_>, spec: &ResolvedSpec, sampler: &Sampler, samples: &Samples) -> SimulationResult {
+fn summarise(model: &Model<'_>, spec: &ResolvedSpec, samples: &Samples) -> SimulationResult {
     let n = spec.iterations as usize;
     // Every input and output is sorted once, on all cores.
     let inputs_ranked: Vec<RankedInput> = parallel_map(samples.inputs.len(), |j| {
         let xs = &samples.inputs[j];
-        // A Latin Hypercube input's order is known from its strata (checked, not assumed).
-        if let Some(order) = sampler.stratum_order(j)
-            && let Some(ranks) = stats::ranks_if_ascending(xs, &order)
-        {
-            return RankedInput { order, ranks };
+        // A stratified input's order is that of its strata (checked, not assumed).
+        if let Some(strata) = samples.strata.get(j).filter(|s| s.len() == n) {
+            let mut order = vec![0u32; n];
+            for (i, &s) in strata.iter().enumerate() {
+                order[s as usize] = i as u32;
+            }
+            if let Some(ranks) = stats::ranks_if_ascending(xs, &order) {
+                return RankedInput { order, ranks };
+            }
         }
         let (order, ranks) = stats::order_and_ranks(xs);
         RankedInput { order, ranks }

@@ -42,6 +42,9 @@ pub struct Samples {
     pub outputs: Vec<Vec<f64>>,
     /// Per input, per iteration: the sample.
     pub inputs: Vec<Vec<f64>>,
+    /// Per input, per iteration: the Latin Hypercube stratum of its uniform, for the inputs
+    /// whose draws are ordered by their strata ([`Sampler::stratified`]); empty for the others.
+    pub strata: Vec<Vec<u32>>,
     /// Iterations per batch used.
     pub batch: usize,
     /// Threads used.
@@ -82,6 +85,7 @@ struct Slot<'s> {
     first: u64,
     outputs: Vec<&'s mut [f64]>,
     inputs: Vec<&'s mut [f64]>,
+    strata: Vec<Option<&'s mut [u32]>>,
 }
 
 /// Runs `iterations` iterations of a model.
@@ -103,9 +107,13 @@ pub fn run(
     let n_in = model.inputs.len();
     let mut outputs: Vec<Vec<f64>> = vec![vec![0.0; n]; n_out];
     let mut inputs: Vec<Vec<f64>> = vec![vec![0.0; n]; n_in];
+    let mut strata: Vec<Vec<u32>> =
+        (0..n_in).map(|j| if sampler.stratified(j) { vec![0; n] } else { Vec::new() }).collect();
+    let any_strata = strata.iter().any(|s| !s.is_empty());
     let batches = n.div_ceil(batch);
-    let mut slots: Vec<Slot<'_>> =
-        (0..batches).map(|b| Slot { first: (b * batch) as u64, outputs: Vec::new(), inputs: Vec::new() }).collect();
+    let mut slots: Vec<Slot<'_>> = (0..batches)
+        .map(|b| Slot { first: (b * batch) as u64, outputs: Vec::new(), inputs: Vec::new(), strata: Vec::new() })
+        .collect();
     for o in outputs.iter_mut() {
         for (slot, chunk) in slots.iter_mut().zip(o.chunks_mut(batch)) {
             slot.outputs.push(chunk);
@@ -114,6 +122,14 @@ pub fn run(
     for i in inputs.iter_mut() {
         for (slot, chunk) in slots.iter_mut().zip(i.chunks_mut(batch)) {
             slot.inputs.push(chunk);
+        }
+    }
+    for s in strata.iter_mut() {
+        if s.is_empty() {
+            slots.iter_mut().for_each(|slot| slot.strata.push(None));
+        }
+        for (slot, chunk) in slots.iter_mut().zip(s.chunks_mut(batch)) {
+            slot.strata.push(Some(chunk));
         }
     }
     let queue = Mutex::new(slots.into_iter());
@@ -129,6 +145,7 @@ pub fn run(
                 }
                 let mut cx = Context::new(Strings::new(tape.strings.clone()), model.base.clone());
                 let mut uniforms: Vec<Vec<f64>> = vec![vec![0.0; batch]; n_in];
+                let mut batch_strata: Vec<Vec<u32>> = if any_strata { vec![Vec::new(); n_in] } else { Vec::new() };
                 loop {
                     if options.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
                         canceled.store(true, Ordering::Relaxed);
@@ -140,7 +157,8 @@ pub fn run(
                     };
                     let Some(mut slot) = next else { return };
                     let lanes = slot.outputs.first().or(slot.inputs.first()).map_or(0, |s| s.len());
-                    run_batch(model, sampler, &mut regs, &mut cx, &mut uniforms, &mut slot, lanes);
+                    let buffers = Buffers { uniforms: &mut uniforms, strata: &mut batch_strata };
+                    run_batch(model, sampler, &mut regs, &mut cx, buffers, &mut slot, lanes);
                     let d = done.fetch_add(lanes as u64, Ordering::Relaxed) + lanes as u64;
                     if let Some(p) = options.progress {
                         p(d, iterations);
@@ -152,7 +170,13 @@ pub fn run(
     if canceled.load(Ordering::Relaxed) {
         return Err(RunError::Canceled { done: done.load(Ordering::Relaxed), total: iterations });
     }
-    Ok(Samples { outputs, inputs, batch, threads })
+    Ok(Samples { outputs, inputs, strata, batch, threads })
+}
+
+/// A thread's working memory for the draws of a batch.
+struct Buffers<'b> {
+    uniforms: &'b mut [Vec<f64>],
+    strata: &'b mut [Vec<u32>],
 }
 
 fn run_batch(
@@ -160,13 +184,19 @@ fn run_batch(
     sampler: &Sampler,
     regs: &mut Registers,
     cx: &mut Context<'_>,
-    uniforms: &mut [Vec<f64>],
+    buffers: Buffers<'_>,
     slot: &mut Slot<'_>,
     lanes: usize,
 ) {
     let tape = &model.tape;
     cx.strings.reset();
-    sampler.uniforms(slot.first, lanes, uniforms);
+    let Buffers { uniforms, strata } = buffers;
+    sampler.uniforms_and_strata(slot.first, lanes, uniforms, strata);
+    for (out, s) in slot.strata.iter_mut().zip(strata.iter()) {
+        if let Some(out) = out {
+            out.copy_from_slice(&s[..lanes]);
+        }
+    }
     for ((prepared, &reg), u) in model.prepared.iter().zip(&tape.sampled).zip(uniforms.iter()) {
         let dst = &mut regs.get_mut(reg)[..lanes];
         match prepared {

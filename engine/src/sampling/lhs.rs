@@ -94,9 +94,14 @@ impl Permutation {
     /// uniform within the stratum.
     #[inline]
     pub fn uniform(&self, iteration: u64, v: f64) -> f64 {
-        let s = self.apply(iteration % self.n);
-        ((s as f64 + v) / self.n as f64).min(MAX_UNIFORM)
+        in_stratum(self.apply(iteration % self.n), v, self.n)
     }
+}
+
+/// The uniform at `v` (in (0, 1)) within stratum `s` of `n`: `(s + v) / n`, below 1.
+#[inline]
+pub fn in_stratum(s: u64, v: f64, n: u64) -> f64 {
+    ((s as f64 + v) / n as f64).min(MAX_UNIFORM)
 }
 
 /// The stratum of `iteration` among `n`: a permutation of `[0, n)` keyed by `(seed, stream)`

@@ -155,21 +155,12 @@ impl Sampler {
         self.copula.as_ref().map(|c| (c.members.as_slice(), c.factor.as_slice()))
     }
 
-    /// The iterations `0..iterations` in ascending order of input `input`'s uniform, when that
-    /// order is known without sorting: a Latin Hypercube input outside any correlation, whose
-    /// iteration `i` draws from stratum `π(i)` — so the order is `π⁻¹`. `None` otherwise.
-    pub fn stratum_order(&self, input: usize) -> Option<Vec<u32>> {
+    /// Is input `input`'s uniform at iteration `i` inside its stratum `π(i)` — a Latin
+    /// Hypercube input outside any correlation? Then sorting its draws is ordering its strata
+    /// ([`Sampler::uniforms_and_strata`]).
+    pub fn stratified(&self, input: usize) -> bool {
         let correlated = self.copula.as_ref().is_some_and(|c| c.members.binary_search(&input).is_ok());
-        if self.method != Method::LatinHypercube || correlated || self.iterations > u64::from(u32::MAX) {
-            return None;
-        }
-        let stream = *self.streams.get(input)?;
-        let permutation = lhs::Permutation::new(self.seed, stream, self.iterations, 0);
-        let mut order = vec![0u32; self.iterations as usize];
-        for i in 0..self.iterations {
-            order[permutation.apply(i) as usize] = i as u32;
-        }
-        Some(order)
+        self.method == Method::LatinHypercube && !correlated && input < self.streams.len()
     }
 
     /// The uncorrelated uniform of input `input` at `iteration`.
@@ -196,8 +187,20 @@ impl Sampler {
     /// `first_iteration .. first_iteration + lanes` (Latin Hypercube and copula applied).
     /// `out` needs one vector per input; a shorter vector is grown to `lanes`.
     pub fn uniforms(&self, first_iteration: u64, lanes: usize, out: &mut [Vec<f64>]) {
+        self.uniforms_and_strata(first_iteration, lanes, out, &mut []);
+    }
+
+    /// [`Sampler::uniforms`], and under Latin Hypercube the stratum of each iteration for the
+    /// inputs that have a vector in `strata` (grown to `lanes`; an empty slice asks for none).
+    pub fn uniforms_and_strata(
+        &self,
+        first_iteration: u64,
+        lanes: usize,
+        out: &mut [Vec<f64>],
+        strata: &mut [Vec<u32>],
+    ) {
         debug_assert!(out.len() >= self.streams.len(), "one vector per input");
-        for (o, &stream) in out.iter_mut().zip(&self.streams) {
+        for (k, (o, &stream)) in out.iter_mut().zip(&self.streams).enumerate() {
             if o.len() < lanes {
                 o.resize(lanes, 0.0);
             }
@@ -212,13 +215,23 @@ impl Sampler {
                     let n = self.iterations.max(1);
                     let mut block = first_iteration / n;
                     let mut permutation = lhs::Permutation::new(self.seed, stream, n, block);
-                    for (x, i) in o.iter_mut().zip(iterations) {
+                    let mut strata = strata.get_mut(k);
+                    if let Some(s) = strata.as_mut()
+                        && s.len() < lanes
+                    {
+                        s.resize(lanes, 0);
+                    }
+                    for (lane, (x, i)) in o.iter_mut().zip(iterations).enumerate() {
                         if i / n != block {
                             block = i / n;
                             permutation = lhs::Permutation::new(self.seed, stream, n, block);
                         }
                         let v = rng::uniform(self.seed, stream ^ lhs::JITTER_STREAM, i);
-                        *x = permutation.uniform(i, v);
+                        let stratum = permutation.apply(i % n);
+                        *x = lhs::in_stratum(stratum, v, n);
+                        if let Some(s) = strata.as_mut() {
+                            s[lane] = stratum as u32;
+                        }
                     }
                 }
             }

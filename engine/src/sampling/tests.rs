@@ -173,18 +173,28 @@ fn method_json() {
 }
 
 #[test]
-fn stratum_order_is_the_ascending_order_of_uncorrelated_latin_hypercube_uniforms() {
+fn strata_order_the_uniforms_of_uncorrelated_latin_hypercube_inputs() {
     let n = 10_007;
     let (s, _) = sampler(Method::LatinHypercube, n as u64, 3, &[(1, 2, 0.5)]);
     let u = all(&s, 3, n);
-    let order = match s.stratum_order(0) {
-        Some(o) => o,
-        None => panic!("an uncorrelated Latin Hypercube input has a stratum order"),
-    };
-    assert_eq!(order.len(), n);
+    // In two batches, as a run draws them: the same uniforms, and each in its stratum.
+    let mut strata = vec![Vec::new(); 3];
+    let mut first = vec![Vec::new(); 3];
+    s.uniforms_and_strata(0, 4000, &mut first, &mut strata);
+    let mut head = strata[0][..4000].to_vec();
+    let mut rest = vec![Vec::new(); 3];
+    s.uniforms_and_strata(4000, n - 4000, &mut rest, &mut strata);
+    head.extend_from_slice(&strata[0][..n - 4000]);
+    assert_eq!(&first[0][..4000], &u[0][..4000]);
+    assert_eq!(&rest[0][..n - 4000], &u[0][4000..]);
+    let mut order = vec![u32::MAX; n];
+    for (i, &st) in head.iter().enumerate() {
+        assert!(u[0][i] >= st as f64 / n as f64 && u[0][i] < (st + 1) as f64 / n as f64);
+        order[st as usize] = i as u32;
+    }
     assert!(order.windows(2).all(|w| u[0][w[0] as usize] < u[0][w[1] as usize]));
-    // Correlated inputs and plain Monte Carlo have none: their uniforms must be sorted.
-    assert!(s.stratum_order(1).is_none() && s.stratum_order(2).is_none());
+    // Correlated inputs and plain Monte Carlo are not stratified: their draws must be sorted.
+    assert!(s.stratified(0) && !s.stratified(1) && !s.stratified(2));
     let (mc, _) = sampler(Method::MonteCarlo, n as u64, 1, &[]);
-    assert!(mc.stratum_order(0).is_none());
+    assert!(!mc.stratified(0));
 }
