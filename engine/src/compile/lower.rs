@@ -37,6 +37,15 @@ enum Lowered {
     Area(Area),
 }
 
+/// What an operation without side effects computes (for [`Lowerer::pure`]).
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum Pure {
+    Unary(UnaryOp, Reg),
+    Binary(BinaryOp, Reg, Reg),
+    /// The constant by its bits, and whether it is the left operand.
+    Scalar(BinaryOp, Reg, u64, bool),
+}
+
 /// Why a formula is interpreted rather than lowered (kept for statistics).
 #[derive(Debug)]
 struct Fallback;
@@ -52,6 +61,8 @@ pub(super) struct Lowerer<'a, 'wb> {
     /// Values of uncertain cells.
     pub(super) cell_regs: HashMap<CellRef, Reg>,
     constants: HashMap<u64, Reg>,
+    /// Operations emitted, by what they compute.
+    computed: HashMap<Pure, Reg>,
     strings: HashMap<Arc<str>, u32>,
     pub(super) inputs: Vec<Input>,
     /// The tape value holding each input's sample.
@@ -88,6 +99,7 @@ impl<'a, 'wb> Lowerer<'a, 'wb> {
             tape: Tape::default(),
             cell_regs: HashMap::new(),
             constants: HashMap::new(),
+            computed: HashMap::new(),
             strings: HashMap::new(),
             inputs: Vec::new(),
             input_samples: Vec::new(),
@@ -206,9 +218,8 @@ impl<'a, 'wb> Lowerer<'a, 'wb> {
                     Lowered::Const(v) => Lowered::Const(unary_const(*op, v)),
                     other => {
                         let a = self.reg_of(other);
-                        let dst = self.fresh();
-                        self.emit(Op::Unary { op: *op, a, dst });
-                        Lowered::Val(dst)
+                        let op = *op;
+                        Lowered::Val(self.pure(Pure::Unary(op, a), |dst| Op::Unary { op, a, dst }))
                     }
                 }
             }
@@ -229,9 +240,8 @@ impl<'a, 'wb> Lowerer<'a, 'wb> {
                     (a, b) => {
                         let a = self.reg_of(a);
                         let b = self.reg_of(b);
-                        let dst = self.fresh();
-                        self.emit(Op::Binary { op: *op, a, b, dst });
-                        Lowered::Val(dst)
+                        let op = *op;
+                        Lowered::Val(self.pure(Pure::Binary(op, a, b), |dst| Op::Binary { op, a, b, dst }))
                     }
                 }
             }
@@ -344,9 +354,21 @@ impl<'a, 'wb> Lowerer<'a, 'wb> {
     /// `other op k` (or `k op other` when `scalar_left`) with a number known at compile time.
     fn binary_scalar(&mut self, op: BinaryOp, other: Lowered, k: f64, scalar_left: bool) -> Lowered {
         let a = self.reg_of(other);
+        let key = Pure::Scalar(op, a, k.to_bits(), scalar_left);
+        Lowered::Val(self.pure(key, |dst| Op::BinaryScalar { op, a, k, scalar_left, dst }))
+    }
+
+    /// The value of an operation without side effects: the one already computed when the
+    /// same operation on the same values was emitted before (a model that computes
+    /// `1 + growth` in every year computes it once).
+    fn pure(&mut self, key: Pure, op: impl FnOnce(Reg) -> Op) -> Reg {
+        if let Some(&r) = self.computed.get(&key) {
+            return r;
+        }
         let dst = self.fresh();
-        self.emit(Op::BinaryScalar { op, a, k, scalar_left, dst });
-        Lowered::Val(dst)
+        self.emit(op(dst));
+        self.computed.insert(key, dst);
+        dst
     }
 
     fn lower_choose(&mut self, args: &'wb [Expr]) -> L {

@@ -65,7 +65,7 @@ pub enum Expr {
 }
 
 /// Prefix and postfix operators.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum UnaryOp {
     /// `-x`
     Neg,
@@ -76,7 +76,7 @@ pub enum UnaryOp {
 }
 
 /// Binary operators, in the order of Excel's precedence groups (lowest first).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BinaryOp {
     /// `=`
     Eq,
