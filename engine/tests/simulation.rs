@@ -355,3 +355,13 @@ fn output_markers_name_their_outputs() {
     // PsiOutput's argument is its value, not a name.
     assert_eq!(names, ["Net Profit", "Profit", "Sheet1!A4", "Sheet1!A5"]);
 }
+
+#[test]
+fn an_operation_repeated_on_the_same_values_is_computed_once() {
+    let wb = workbook_from_cells(&[("A1", "=RiskNormal(0, 1)"), ("B1", "=(A1+1)*2"), ("C1", "=(A1+1)*3")]);
+    let sim = run(&wb, &spec(r#"{"outputs": [{"cell": "Sheet1!B1"}, {"cell": "Sheet1!C1"}], "iterations": 1000}"#));
+    // A1+1 once, then the two products.
+    assert_eq!(sim.result.engine.model.operations, 3, "{:?}", sim.result.engine.model);
+    let (b, c) = (&sim.samples.outputs[0], &sim.samples.outputs[1]);
+    assert!(b.iter().zip(c).all(|(b, c)| (b / 2.0 - c / 3.0).abs() < 1e-12));
+}
