@@ -138,43 +138,45 @@ fn from_order_key(k: u64) -> f64 {
 /// The order of a sample ([`argsort`]) and its average ranks ([`ranks`]), from one sort.
 pub fn order_and_ranks(xs: &[f64]) -> (Vec<u32>, Vec<f64>) {
     let keys = sorted_keys(xs);
-    // The values come back from the keys, read in order, rather than from `xs` at random.
-    let ranks = ranks_along(keys.iter().map(|&(k, i)| (i as usize, from_order_key(k))), xs.len());
-    (keys.into_iter().map(|(_, i)| i).collect(), ranks)
+    // The values come back from the keys, in order, rather than from `xs` at random.
+    let sorted: Vec<f64> = keys.iter().map(|&(k, _)| from_order_key(k)).collect();
+    let order: Vec<u32> = keys.into_iter().map(|(_, i)| i).collect();
+    let ranks = ranks_of_sorted(&order, &sorted, xs.len());
+    (order, ranks)
 }
 
 /// The average ranks of a sample whose ascending order is believed to be `order` (from how
 /// the sample was drawn), or `None` when the sample is not in fact ascending along it.
 pub fn ranks_if_ascending(xs: &[f64], order: &[u32]) -> Option<Vec<f64>> {
-    let ascending = order.windows(2).all(|w| xs[w[0] as usize].total_cmp(&xs[w[1] as usize]).is_le());
-    ascending.then(|| ranks_along(order.iter().map(|&i| (i as usize, xs[i as usize])), xs.len()))
+    let sorted: Vec<f64> = order.iter().map(|&i| xs[i as usize]).collect();
+    let ascending = sorted.windows(2).all(|w| w[0].total_cmp(&w[1]).is_le());
+    ascending.then(|| ranks_of_sorted(order, &sorted, xs.len()))
 }
 
 /// Average ranks (1-based) from `(slot, value)` pairs given in ascending order of value:
 /// `out[slot]` is the rank of that value, ties sharing their average rank.
 pub fn ranks_along(ascending: impl IntoIterator<Item = (usize, f64)>, len: usize) -> Vec<f64> {
+    let (slots, sorted): (Vec<u32>, Vec<f64>) = ascending.into_iter().map(|(slot, x)| (slot as u32, x)).unzip();
+    ranks_of_sorted(&slots, &sorted, len)
+}
+
+/// The ranks of [`ranks_along`] from the slots and the ascending values as two slices: one
+/// pass over the values, one write per slot.
+fn ranks_of_sorted(slots: &[u32], sorted: &[f64], len: usize) -> Vec<f64> {
     let mut out = vec![0.0; len];
-    let mut group: Vec<usize> = Vec::new();
-    let mut current = f64::NAN;
-    let mut seen = 0usize;
-    let mut flush = |group: &mut Vec<usize>, seen: usize| {
-        // The group holds ranks seen − len + 1 … seen.
-        let r = seen as f64 - (group.len() as f64 - 1.0) / 2.0;
-        for &slot in group.iter() {
-            out[slot] = r;
+    let n = sorted.len();
+    let mut k = 0;
+    while k < n {
+        let mut j = k + 1;
+        while j < n && sorted[j].total_cmp(&sorted[k]) == Ordering::Equal {
+            j += 1;
         }
-        group.clear();
-    };
-    for (slot, x) in ascending {
-        if !group.is_empty() && x.total_cmp(&current) != Ordering::Equal {
-            flush(&mut group, seen);
+        // Ranks k+1 … j share their average.
+        let r = (k + 1 + j) as f64 / 2.0;
+        for &slot in &slots[k..j] {
+            out[slot as usize] = r;
         }
-        current = x;
-        group.push(slot);
-        seen += 1;
-    }
-    if !group.is_empty() {
-        flush(&mut group, seen);
+        k = j;
     }
     out
 }
