@@ -365,33 +365,18 @@ pub(crate) fn npv_of(rate: f64, values: &[f64]) -> Result<f64, ErrorKind> {
 }
 
 /// Solves `Σ cᵢ·xᵗⁱ = 0` for the discount factor `x = 1/(1+r)` by Newton's method from
-/// `1/(1+guess)`, returning the rate. Iterating on the discount factor rather than on the
-/// rate finds the root Excel finds (for `IRR({-70,12,15})`, −44% and not −139%).
+/// `1/(1+guess)`, returning the rate; `value_and_slope(x)` gives the sum and its derivative.
+/// Iterating on the discount factor rather than on the rate finds the root Excel finds (for
+/// `IRR({-70,12,15})`, −44% and not −139%).
 fn solve_discount_factor(
-    flows: &[(f64, f64)],
+    value_and_slope: impl Fn(f64) -> (f64, f64),
     guess: f64,
     max_iterations: usize,
     epsilon: f64,
 ) -> Result<f64, ErrorKind> {
-    // Flows at times 0, 1, 2, … (IRR) form a polynomial in x, evaluated with its derivative
-    // by Horner's rule; dated flows (XIRR) need powers.
-    let periodic = flows.iter().enumerate().all(|(i, &(_, t))| t == i as f64);
     let mut x = 1.0 / (1.0 + guess);
     for _ in 0..max_iterations {
-        let (mut f, mut d) = (0.0, 0.0);
-        if periodic {
-            for &(c, _) in flows.iter().rev() {
-                d = d * x + f;
-                f = f * x + c;
-            }
-        } else {
-            for &(c, t) in flows {
-                f += c * x.powf(t);
-                if t != 0.0 {
-                    d += c * t * x.powf(t - 1.0);
-                }
-            }
-        }
+        let (f, d) = value_and_slope(x);
         if !f.is_finite() || !d.is_finite() || d == 0.0 {
             return Err(ErrorKind::Num);
         }
@@ -405,6 +390,28 @@ fn solve_discount_factor(
         x = next;
     }
     Err(ErrorKind::Num)
+}
+
+/// `Σ cᵢ·xⁱ` and its derivative for flows at times 0, 1, 2, … (Horner's rule).
+fn periodic_value_and_slope(values: &[f64], x: f64) -> (f64, f64) {
+    let (mut f, mut d) = (0.0, 0.0);
+    for &c in values.iter().rev() {
+        d = d * x + f;
+        f = f * x + c;
+    }
+    (f, d)
+}
+
+/// `Σ cᵢ·xᵗⁱ` and its derivative for dated flows `(cᵢ, tᵢ)`.
+fn dated_value_and_slope(flows: &[(f64, f64)], x: f64) -> (f64, f64) {
+    let (mut f, mut d) = (0.0, 0.0);
+    for &(c, t) in flows {
+        f += c * x.powf(t);
+        if t != 0.0 {
+            d += c * t * x.powf(t - 1.0);
+        }
+    }
+    (f, d)
 }
 
 /// Do the cash flows change sign (a rate of return exists only then)?
@@ -436,8 +443,7 @@ pub(crate) fn irr_of(values: &[f64], guess: f64) -> Result<f64, ErrorKind> {
     if !has_sign_change(values.iter().copied()) {
         return Err(ErrorKind::Num);
     }
-    let flows: Vec<(f64, f64)> = values.iter().enumerate().map(|(i, &c)| (c, i as f64)).collect();
-    solve_discount_factor(&flows, guess, 20, 1e-7)
+    solve_discount_factor(|x| periodic_value_and_slope(values, x), guess, 20, 1e-7)
 }
 
 /// `MIRR(values, finance_rate, reinvest_rate)`
@@ -542,7 +548,7 @@ pub(super) fn xirr(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {
     if !has_sign_change(flows.iter().map(|f| f.0)) {
         return Err(ErrorKind::Num);
     }
-    Ok(solve_discount_factor(&flows, guess, 100, 1e-10)?.into())
+    Ok(solve_discount_factor(|x| dated_value_and_slope(&flows, x), guess, 100, 1e-10)?.into())
 }
 
 // ── Depreciation ───────────────────────────────────────────────────────────────────────────
