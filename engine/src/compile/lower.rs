@@ -401,50 +401,64 @@ impl<'a, 'wb> Lowerer<'a, 'wb> {
     /// `SUM`, `MIN`… over references (cells of ranges: constants folded, uncertain cells as
     /// items) and typed arguments.
     fn aggregate(&mut self, kind: AggKind, args: &'wb [Expr]) -> L {
-        let mut items = Vec::new();
         let mut folded = Folded::empty();
+        let items = self.operand_items(args, Some(&mut folded), true)?;
+        let dst = self.fresh();
+        self.emit(Op::Aggregate { kind, items, folded, dst });
+        Ok(Lowered::Val(dst))
+    }
+
+    /// The operands of an aggregate or of `NPV`/`IRR`, in order: the cells of references
+    /// ([`Lowerer::aggregate_cell`]) and, where `direct` allows, values typed as arguments.
+    fn operand_items(
+        &mut self,
+        args: &'wb [Expr],
+        mut folded: Option<&mut Folded>,
+        direct: bool,
+    ) -> Result<Vec<AggItem>, Fallback> {
+        let mut items = Vec::new();
         for a in args {
             match self.lower(a)? {
                 Lowered::Area(area) => {
                     for (cell, value) in self.area_cells(&area) {
-                        self.aggregate_cell(&mut items, &mut folded, cell, value)?;
+                        self.aggregate_cell(&mut items, folded.as_deref_mut(), cell, value)?;
                     }
                 }
                 Lowered::Const(Value::Array(_)) => return Err(Fallback),
+                _ if !direct => return Err(Fallback),
                 l => {
                     let reg = self.reg_of(l);
                     items.push(AggItem { reg, direct: true });
                 }
             }
         }
-        let dst = self.fresh();
-        self.emit(Op::Aggregate { kind, items, folded, dst });
-        Ok(Lowered::Val(dst))
+        Ok(items)
     }
 
-    /// A cell of an aggregate's range: a constant number is folded, a constant error kept,
-    /// other constants skipped, an uncertain cell read from its register.
+    /// A cell of a range: a constant number is folded (or, without `folded`, kept as a
+    /// constant operand), a constant error kept, other constants skipped, an uncertain cell
+    /// read from its register.
     fn aggregate_cell(
         &mut self,
         items: &mut Vec<AggItem>,
-        folded: &mut Folded,
+        folded: Option<&mut Folded>,
         cell: CellRef,
         value: Option<Value>,
     ) -> Result<(), Fallback> {
-        match value {
-            Some(Value::Number(n)) => {
+        match (value, folded) {
+            (Some(Value::Number(n)), Some(folded)) => {
                 folded.sum += n;
                 folded.product *= n;
                 folded.count += 1;
                 folded.min = folded.min.min(n);
                 folded.max = folded.max.max(n);
             }
-            Some(v @ Value::Error(_)) => {
+            (Some(v @ (Value::Number(_) | Value::Error(_))), _) => {
                 let reg = self.constant(&v);
                 items.push(AggItem { reg, direct: false });
             }
-            Some(_) => {}
-            None => {
+            (Some(_), _) => {}
+            (None, _) => {
                 let reg = self.cell_regs.get(&cell).copied().ok_or(Fallback)?;
                 items.push(AggItem { reg, direct: false });
             }
@@ -517,7 +531,7 @@ impl<'a, 'wb> Lowerer<'a, 'wb> {
                 criterion.matches(&v)
             });
             if matches {
-                self.aggregate_cell(&mut items, &mut folded, cell, value)?;
+                self.aggregate_cell(&mut items, Some(&mut folded), cell, value)?;
             }
         }
         let dst = self.fresh();
@@ -542,28 +556,9 @@ impl<'a, 'wb> Lowerer<'a, 'wb> {
             }
             None => None,
         };
-        let mut items = Vec::new();
-        for a in values {
-            match self.lower(a)? {
-                Lowered::Area(area) => {
-                    for (cell, value) in self.area_cells(&area) {
-                        let reg = match value {
-                            Some(v @ (Value::Number(_) | Value::Error(_))) => self.constant(&v),
-                            Some(_) => continue,
-                            None => self.cell_regs.get(&cell).copied().ok_or(Fallback)?,
-                        };
-                        items.push(AggItem { reg, direct: false });
-                    }
-                }
-                // IRR's values are a reference or an array; arrays are interpreted.
-                Lowered::Const(Value::Array(_)) => return Err(Fallback),
-                _ if kind == SeriesKind::Irr => return Err(Fallback),
-                l => {
-                    let reg = self.reg_of(l);
-                    items.push(AggItem { reg, direct: true });
-                }
-            }
-        }
+        // IRR's values are a reference or an array (arrays are interpreted); NPV's may be
+        // typed as arguments. The values keep their order: nothing is folded.
+        let items = self.operand_items(values, None, kind == SeriesKind::Npv)?;
         let dst = self.fresh();
         self.emit(Op::Series { kind, scalar, items, dst });
         Ok(Lowered::Val(dst))
