@@ -13,14 +13,17 @@ use montecell_engine::{Value, Workbook};
 
 use crate::corpus;
 use crate::output::{out, outln};
+use crate::service::{self, Overrides, Role};
 use crate::simulate::{self, SimulateArgs};
 
 /// Monte Carlo simulation of Excel workbooks.
 #[derive(Debug, Parser)]
 #[command(name = "montecell", version, about)]
 struct Cli {
+    /// Without a command: the service in one process (API and worker on SQLite, blobs under
+    /// ./data, the CPU engine), on 127.0.0.1:8080 unless configured otherwise.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -83,12 +86,37 @@ enum Command {
     },
     /// List the functions the engine supports.
     Functions,
+    /// The HTTP API alone (production: workers run separately).
+    Api {
+        /// Listen address (overrides MONTECELL_BIND).
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// A worker alone: pulls simulation jobs from the queue and runs them.
+    Worker {
+        /// Pin to this GPU (the GPU engine comes with the GPU issue; until then the CPU engine
+        /// runs and says so).
+        #[arg(long)]
+        gpu: Option<String>,
+        /// Simulations run at a time (overrides MONTECELL_WORKER_CONCURRENCY).
+        #[arg(long)]
+        concurrency: Option<usize>,
+    },
+    /// API and a worker in one process (what `montecell` with no command runs).
+    Serve {
+        /// Listen address (overrides MONTECELL_BIND).
+        #[arg(long)]
+        bind: Option<String>,
+    },
 }
 
 /// Runs the command line; returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
+    let Some(command) = cli.command else {
+        return finish(service::run(Role::Embedded, &Overrides::default()));
+    };
+    let result = match command {
         Command::Recalc { file, json, all, timings } => recalc_command(&file, json, all, timings),
         Command::Corpus { dir, markdown } => corpus::run(&dir, markdown),
         Command::Simulate { file, spec, iterations, seed, sampling, threads, batch, json, samples } => {
@@ -103,7 +131,16 @@ pub fn main() -> ExitCode {
             out!("{}", corpus::function_table_markdown());
             Ok(())
         }
+        Command::Api { bind } => service::run(Role::Api, &Overrides { bind, ..Overrides::default() }),
+        Command::Worker { gpu, concurrency } => {
+            service::run(Role::Worker, &Overrides { gpu, concurrency, ..Overrides::default() })
+        }
+        Command::Serve { bind } => service::run(Role::Embedded, &Overrides { bind, ..Overrides::default() }),
     };
+    finish(result)
+}
+
+fn finish(result: Result<(), String>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

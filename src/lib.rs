@@ -1,6 +1,8 @@
-//! The `montecell` application: the command line over the engine (and, later, the service).
+//! The `montecell` application: the command line over the engine, and the service processes
+//! (embedded, API, worker) over the `api` and `worker` crates.
 
 pub mod cli;
 mod corpus;
 mod output;
+pub mod service;
 mod simulate;

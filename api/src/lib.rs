@@ -1,1 +1,185 @@
-//! The montecell HTTP API (actix-web). Built by the service issue; nothing is exposed yet.
+//! The montecell HTTP API (actix-web). Read top-down:
+//!
+//! - [`AppState`] — what handlers share: database, blob store, queue, settings, a cache of
+//!   parsed workbooks, the metrics handle;
+//! - [`routes`] — `/v1/models`, `/v1/simulations`, health, readiness, metrics, OpenAPI;
+//! - [`upload`] — streaming an upload to disk under the size limit;
+//! - [`error`] — the one error type, answered as `application/problem+json`;
+//! - [`openapi`] — the document generated from the handlers;
+//! - [`serve`] — the server on a listener.
+
+pub mod error;
+pub mod openapi;
+pub mod routes;
+pub mod upload;
+
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::web::{self, Data};
+use actix_web::{App, HttpResponse, HttpServer};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use montecell_engine::Workbook;
+use montecell_shared::blob::BlobStore;
+use montecell_shared::db::Database;
+use montecell_shared::problem::Problem;
+use montecell_shared::queue::Queue;
+use montecell_shared::settings::Settings;
+
+use crate::error::problem_response;
+
+/// Parsed workbooks by content hash: submissions are checked against the workbook without
+/// reading and parsing it again each time.
+#[derive(Debug, Default)]
+pub struct WorkbookCache {
+    entries: Mutex<Vec<(String, Arc<Workbook>)>>,
+}
+
+/// Workbooks kept.
+const CACHED_WORKBOOKS: usize = 16;
+
+impl WorkbookCache {
+    /// The workbook with this hash, when cached (and marks it recently used).
+    pub fn get(&self, sha256: &str) -> Option<Arc<Workbook>> {
+        let mut entries = self.entries.lock().ok()?;
+        let pos = entries.iter().position(|(k, _)| k == sha256)?;
+        let entry = entries.remove(pos);
+        let wb = entry.1.clone();
+        entries.push(entry);
+        Some(wb)
+    }
+
+    /// Keeps a workbook, dropping the least recently used beyond the capacity.
+    pub fn insert(&self, sha256: &str, wb: Arc<Workbook>) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|(k, _)| k != sha256);
+            entries.push((sha256.to_owned(), wb));
+            while entries.len() > CACHED_WORKBOOKS {
+                entries.remove(0);
+            }
+        }
+    }
+}
+
+/// What every handler shares.
+#[derive(Debug)]
+pub struct AppState {
+    /// The database.
+    pub db: Database,
+    /// The blob store.
+    pub blobs: BlobStore,
+    /// The queue.
+    pub queue: Queue,
+    /// The settings.
+    pub settings: Settings,
+    /// Parsed workbooks.
+    pub workbooks: WorkbookCache,
+    /// Renders `/metrics`.
+    pub metrics: PrometheusHandle,
+}
+
+impl AppState {
+    /// The state of an API process.
+    pub fn new(db: Database, blobs: BlobStore, queue: Queue, settings: Settings) -> AppState {
+        AppState { db, blobs, queue, settings, workbooks: WorkbookCache::default(), metrics: metrics_handle() }
+    }
+}
+
+/// The process's Prometheus recorder, installed on first use.
+pub fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new()
+                .set_buckets(&[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0])
+                .unwrap_or_else(|_| PrometheusBuilder::new());
+            match builder.install_recorder() {
+                Ok(handle) => {
+                    let upkeep = handle.clone();
+                    std::thread::spawn(move || {
+                        loop {
+                            std::thread::sleep(Duration::from_secs(5));
+                            upkeep.run_upkeep();
+                        }
+                    });
+                    handle
+                }
+                // Another recorder is installed (a test harness): render an empty one.
+                Err(_) => PrometheusBuilder::new().build_recorder().handle(),
+            }
+        })
+        .clone()
+}
+
+/// Counts requests and records their latency, by route pattern (not raw path: ids would make
+/// unbounded label values).
+async fn measure(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let start = Instant::now();
+    let method = req.method().to_string();
+    let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let res = next.call(req).await?;
+    let status = res.status().as_u16().to_string();
+    metrics::counter!("montecell_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!("montecell_http_request_duration_seconds", "method" => method, "route" => route)
+        .record(start.elapsed().as_secs_f64());
+    Ok(res)
+}
+
+fn extractor_error(status: u16, detail: String) -> actix_web::Error {
+    let p = if status == 413 {
+        Problem::new(413, "payload-too-large", "Request too large").detail(detail)
+    } else {
+        Problem::new(status, "bad-request", "Bad request").detail(detail)
+    };
+    actix_web::error::InternalError::from_response(p.title.clone(), problem_response(&p)).into()
+}
+
+/// The routes and their configuration.
+pub fn configure(state: Data<AppState>) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        let json_limit = state.settings.max_request_json_bytes;
+        cfg.app_data(state)
+            .app_data(web::PayloadConfig::new(json_limit))
+            .app_data(web::QueryConfig::default().error_handler(|e, _| extractor_error(400, e.to_string())))
+            .app_data(web::PathConfig::default().error_handler(|e, _| extractor_error(400, e.to_string())))
+            .service(routes::models::create)
+            .service(routes::models::list)
+            .service(routes::models::show)
+            .service(routes::simulations::create)
+            .service(routes::simulations::list)
+            .service(routes::simulations::show)
+            .service(routes::simulations::cancel)
+            .service(routes::simulations::samples)
+            .service(routes::health::healthz)
+            .service(routes::health::readyz)
+            .service(routes::health::metrics)
+            .service(routes::health::openapi)
+            .service(routes::health::docs)
+            .default_service(web::to(|req: actix_web::HttpRequest| async move {
+                let p = Problem::new(404, "not-found", "Not found").detail(format!("no route {} {}", req.method(), req.path()));
+                Ok::<HttpResponse, actix_web::Error>(problem_response(&p))
+            }));
+    }
+}
+
+/// The API on a bound listener.
+pub fn serve(state: Arc<AppState>, listener: TcpListener) -> std::io::Result<Server> {
+    let workers = match state.settings.http_workers {
+        0 => std::thread::available_parallelism().map(usize::from).unwrap_or(2),
+        n => n,
+    };
+    let data = Data::from(state);
+    let server = HttpServer::new(move || {
+        App::new().wrap(from_fn(measure)).configure(configure(data.clone()))
+    })
+    .workers(workers)
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

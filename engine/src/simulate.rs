@@ -62,6 +62,16 @@ pub fn simulate(wb: &Workbook, spec: &SimulationSpec, options: &RunOptions<'_>) 
     Ok(Simulation { result, samples })
 }
 
+/// Checks a simulation without running it: the spec fits the workbook, the model compiles,
+/// the correlations are valid. What `simulate` would refuse, this refuses with the same error.
+/// Returns the iterations the spec asks for.
+pub fn check(wb: &Workbook, spec: &SimulationSpec) -> Result<u64, SimulationError> {
+    let resolved = spec.resolve(wb)?;
+    let model = compile(wb, &resolved.inputs, &resolved.outputs)?;
+    build_sampler(&model, &resolved)?;
+    Ok(resolved.iterations)
+}
+
 fn build_sampler(
     model: &Model<'_>,
     spec: &ResolvedSpec,

@@ -1,2 +1,155 @@
-//! The montecell worker (apalis): pulls simulation jobs and runs the engine. Built by the
-//! service issue; nothing is exposed yet.
+//! The montecell worker: pulls simulation jobs from the queue (apalis on Redis or SQLite) and
+//! runs them on the engine.
+//!
+//! - [`WorkerState`] — what every delivery needs: database, blob store, queue, settings, the
+//!   worker's unique name;
+//! - [`job`] — one delivery: claim, run with progress and cancellation, write the result;
+//! - [`run`] — the apalis monitor: concurrency, polling, heartbeats, graceful shutdown.
+//!
+//! Reliability comes from the database row, not from apalis's own retry layer: every delivery
+//! starts with a claim that counts the attempt, a failed attempt enqueues its retry with
+//! exponential backoff and jitter, and past `max_attempts` the claim fails the job for good.
+//! A worker killed mid-job stops heartbeating; the backend hands its jobs to another worker
+//! after `heartbeat_interval_ms × missed_heartbeats`, and the claim takes the running row over.
+
+pub mod job;
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use apalis::prelude::{BackendExt, BoxDynError, Data, Monitor, WorkerBuilder};
+use apalis::layers::WorkerBuilderExt;
+use montecell_shared::blob::BlobStore;
+use montecell_shared::db::Database;
+use montecell_shared::queue::{Queue, SimulationJob};
+use montecell_shared::settings::Settings;
+
+/// A worker that cannot start or stopped badly.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    /// The apalis monitor failed.
+    #[error("worker: {0}")]
+    Monitor(String),
+}
+
+/// What every delivery needs.
+#[derive(Debug)]
+pub struct WorkerState {
+    /// The database.
+    pub db: Database,
+    /// The blob store.
+    pub blobs: BlobStore,
+    /// The queue (retries are enqueued here).
+    pub queue: Queue,
+    /// The settings.
+    pub settings: Settings,
+    /// This process's worker name (unique per start).
+    pub name: String,
+    /// The device recorded in results (`None`: the CPU engine).
+    pub device: Option<String>,
+    /// Set when a shutdown signal arrives: running jobs are handed back after it.
+    shutdown_deadline: Mutex<Option<Instant>>,
+}
+
+impl WorkerState {
+    /// A worker's state.
+    pub fn new(db: Database, blobs: BlobStore, queue: Queue, settings: Settings) -> WorkerState {
+        let name = if settings.worker_name.is_empty() { unique_name() } else { settings.worker_name.clone() };
+        if !settings.gpu.is_empty() {
+            tracing::warn!(gpu = %settings.gpu, "a GPU was asked for, but this build has no GPU engine yet: running on the CPU engine");
+        }
+        WorkerState { db, blobs, queue, settings, name, device: None, shutdown_deadline: Mutex::new(None) }
+    }
+
+    /// The delay before retry number `attempt` (1-based): `retry_backoff_ms × 2^(attempt-1)`,
+    /// at most `retry_backoff_max_ms`, with ±25% jitter so retries of many jobs spread out.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let base = self.settings.retry_backoff_ms as f64 * 2f64.powi(attempt.saturating_sub(1).min(30) as i32);
+        let capped = base.min(self.settings.retry_backoff_max_ms as f64);
+        let jitter = 0.75 + 0.5 * rand::random::<f64>();
+        Duration::from_millis((capped * jitter) as u64)
+    }
+
+    /// Starts the shutdown clock: running jobs get `shutdown_timeout_ms`, then are handed back.
+    pub fn begin_shutdown(&self) {
+        if let Ok(mut d) = self.shutdown_deadline.lock() {
+            if d.is_none() {
+                *d = Some(Instant::now() + Duration::from_millis(self.settings.shutdown_timeout_ms));
+            }
+        }
+    }
+
+    /// Has the shutdown grace period ended?
+    pub fn past_shutdown_deadline(&self) -> bool {
+        self.shutdown_deadline.lock().ok().and_then(|d| *d).is_some_and(|d| Instant::now() >= d)
+    }
+}
+
+/// `<host>-<pid>-<random>`: apalis-redis needs a name no other live process uses, or a dead
+/// worker's jobs are never recovered.
+pub fn unique_name() -> String {
+    let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_owned()).unwrap_or_default();
+    let host = if host.is_empty() { "worker".to_owned() } else { host };
+    format!("{host}-{}-{:06x}", std::process::id(), rand::random::<u32>() & 0xff_ffff)
+}
+
+async fn deliver(job: SimulationJob, state: Data<Arc<WorkerState>>) -> Result<(), BoxDynError> {
+    match job::handle(&state, &job).await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            tracing::error!(simulation = %job.simulation_id, error = %e, "delivery could not record its outcome; it will be redelivered");
+            Err(e.into())
+        }
+    }
+}
+
+/// Runs the worker until `signal` completes, then shuts down gracefully: no new jobs, running
+/// ones get `shutdown_timeout_ms` to finish and are then handed back to the queue.
+pub async fn run(state: Arc<WorkerState>, signal: impl Future<Output = ()> + Send + 'static) -> Result<(), WorkerError> {
+    let settings = &state.settings;
+    let poll = Duration::from_millis(settings.poll_interval_ms.max(10));
+    let concurrency = settings.worker_concurrency.max(1);
+    tracing::info!(
+        worker = %state.name,
+        queue = state.queue.describe(),
+        concurrency,
+        engine = "cpu",
+        "worker started"
+    );
+    let grace = Duration::from_millis(settings.shutdown_timeout_ms) + Duration::from_secs(10);
+    let monitor = Monitor::new().shutdown_timeout(grace);
+    let name = state.name.clone();
+    let monitor = match state.queue.clone() {
+        Queue::Redis { storage, .. } => {
+            let state = state.clone();
+            monitor.register(move |_| {
+                WorkerBuilder::new(name.clone())
+                    .backend(storage.clone().poll_with_interval(poll))
+                    .data(state.clone())
+                    .concurrency(concurrency)
+                    .build(deliver)
+            })
+        }
+        Queue::Sqlite { storage, .. } => {
+            let state = state.clone();
+            monitor.register(move |_| {
+                WorkerBuilder::new(name.clone())
+                    .backend(storage.clone().poll_with_interval(poll))
+                    .data(state.clone())
+                    .concurrency(concurrency)
+                    .build(deliver)
+            })
+        }
+    };
+    let on_signal = {
+        let state = state.clone();
+        async move {
+            signal.await;
+            tracing::info!(worker = %state.name, "shutting down: no new jobs; running ones are finished or handed back");
+            state.begin_shutdown();
+            Ok(())
+        }
+    };
+    monitor.run_with_signal(on_signal).await.map_err(|e| WorkerError::Monitor(e.to_string()))
+}

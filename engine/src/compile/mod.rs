@@ -176,6 +176,35 @@ pub struct Model<'wb> {
     pub stats: CompileStats,
 }
 
+/// A distribution call or output marker found in a workbook.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Detected {
+    /// `Sheet!B4`.
+    pub cell: String,
+    /// The function, upper case without prefix: `RISKNORMAL`, `RAND`, `RISKOUTPUT`.
+    pub function: String,
+}
+
+/// The workbook's own uncertain inputs (distribution functions, `RAND`, `RANDBETWEEN`) and
+/// output markers (`RiskOutput`, `PsiOutput`), in formula order: what a simulation of it with
+/// an empty spec would sample and observe. One entry per call.
+pub fn detect(wb: &Workbook) -> (Vec<Detected>, Vec<Detected>) {
+    let mut inputs = Vec::new();
+    let mut outputs = Vec::new();
+    for f in wb.formulas() {
+        let Ok(e) = &f.expr else { continue };
+        e.walk(&mut |x| {
+            if let Some(name) = analysis::is_stochastic(x) {
+                inputs.push(Detected { cell: wb.cell_name(f.cell), function: name.to_owned() });
+            }
+            if let Some(Expr::Call { callee: Callee::Builtin(id), .. }) = analysis::output_marker(x) {
+                outputs.push(Detected { cell: wb.cell_name(f.cell), function: id.def().name.to_owned() });
+            }
+        });
+    }
+    (inputs, outputs)
+}
+
 /// Compiles the uncertain part of a workbook. Inputs are the spec's plus every distribution
 /// call in the workbook; outputs are the spec's plus the cells marked with `RiskOutput` or
 /// `PsiOutput`.

@@ -1,0 +1,257 @@
+//! One delivery of a simulation job: claim the row, run the engine, write the result — each
+//! step one transition of `docs/jobs.md`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use montecell_engine::compile::boxing::{self, Lane};
+use montecell_engine::import::{self, Limits};
+use montecell_engine::run::RunOptions;
+use montecell_engine::simulate::{SimulationError, simulate};
+use montecell_engine::spec::SimulationSpec;
+use montecell_shared::db::{Claim, DbError, ResultRow, SimulationRow};
+use montecell_shared::problem::Problem;
+use montecell_shared::queue::SimulationJob;
+use montecell_shared::resources::now_millis;
+use montecell_shared::samples::{self, SampleBlob, SampleIndex};
+
+use crate::WorkerState;
+
+/// How a delivery ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Results written (by this delivery or an earlier one).
+    Succeeded,
+    /// Failed for good: the error is deterministic or every attempt is used.
+    Failed,
+    /// Failed; another attempt is queued after a backoff.
+    Retrying,
+    /// Canceled on request.
+    Canceled,
+    /// Given back to the queue because the worker is shutting down.
+    HandedBack,
+    /// Nothing to do (final already, or unknown id).
+    Skipped,
+}
+
+/// A delivery that could not record what happened: apalis redelivers it.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// The database.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The queue (a retry could not be enqueued).
+    #[error(transparent)]
+    Queue(#[from] montecell_shared::queue::QueueError),
+}
+
+/// Why an attempt stopped.
+enum Stop {
+    /// The spec, the workbook or the model is at fault: retrying cannot help.
+    Permanent(Problem),
+    /// Something outside (database, blob store, a panic): another attempt may succeed.
+    Transient(Problem),
+    /// Cancellation was asked.
+    Canceled,
+    /// The worker is shutting down.
+    Shutdown,
+}
+
+impl From<DbError> for Stop {
+    fn from(e: DbError) -> Stop {
+        Stop::Transient(Problem::new(503, "storage-unavailable", "Storage unavailable").detail(e.to_string()))
+    }
+}
+
+/// Handles one delivery.
+pub async fn handle(state: &Arc<WorkerState>, job: &SimulationJob) -> Result<Outcome, JobError> {
+    let id = job.simulation_id.as_str();
+    let row = match state.db.claim(id, &state.name, now_millis()).await? {
+        Claim::Run(row) => row,
+        Claim::Final(status) => {
+            tracing::info!(simulation = id, status = status.as_str(), "already final; delivery ignored");
+            return Ok(Outcome::Skipped);
+        }
+        Claim::Missing => {
+            tracing::warn!(simulation = id, "no such simulation; delivery ignored");
+            return Ok(Outcome::Skipped);
+        }
+        Claim::Canceled => return Ok(Outcome::Canceled),
+        Claim::Exhausted => {
+            tracing::warn!(simulation = id, "every attempt used; failed");
+            metrics::counter!("montecell_jobs_finished_total", "status" => "failed").increment(1);
+            return Ok(Outcome::Failed);
+        }
+    };
+    tracing::info!(simulation = id, attempt = row.attempt, worker = %state.name, "running");
+    let started = Instant::now();
+    let outcome = match attempt(state, &row).await {
+        Ok(iterations) => {
+            let secs = started.elapsed().as_secs_f64();
+            metrics::histogram!("montecell_job_duration_seconds").record(secs);
+            if secs > 0.0 {
+                metrics::gauge!("montecell_worker_iterations_per_second", "worker" => state.name.clone())
+                    .set(iterations as f64 / secs);
+            }
+            Outcome::Succeeded
+        }
+        Err(Stop::Canceled) => {
+            state.db.finish_canceled(id, now_millis()).await?;
+            Outcome::Canceled
+        }
+        Err(Stop::Shutdown) => {
+            // Give the attempt back, then enqueue a fresh delivery: another worker (or this one
+            // after a restart) takes it. If this process dies in between, the backend's orphan
+            // recovery redelivers the old message and the claim takes the running row over.
+            state.db.hand_back(id, row.attempt, now_millis()).await?;
+            state.queue.push_after(job.clone(), Duration::ZERO).await?;
+            Outcome::HandedBack
+        }
+        Err(Stop::Permanent(problem)) => {
+            tracing::warn!(simulation = id, error = ?problem.detail, "failed");
+            state.db.fail(id, &problem, now_millis(), true).await?;
+            Outcome::Failed
+        }
+        Err(Stop::Transient(problem)) => {
+            if row.attempt >= row.max_attempts {
+                tracing::warn!(simulation = id, error = ?problem.detail, "failed on its last attempt");
+                state.db.fail(id, &problem, now_millis(), true).await?;
+                Outcome::Failed
+            } else {
+                let delay = state.backoff(row.attempt as u32);
+                tracing::warn!(simulation = id, error = ?problem.detail, retry_in_ms = delay.as_millis() as u64, "attempt failed; retrying");
+                // Enqueue first, then move the row: a crash in between leaves a running row that
+                // the new delivery takes over, never a queued row with no message.
+                state.queue.push_after(job.clone(), delay).await?;
+                state.db.fail(id, &problem, now_millis(), false).await?;
+                Outcome::Retrying
+            }
+        }
+    };
+    let label = match outcome {
+        Outcome::Succeeded => "succeeded",
+        Outcome::Failed => "failed",
+        Outcome::Retrying => "retrying",
+        Outcome::Canceled => "canceled",
+        Outcome::HandedBack => "handed_back",
+        Outcome::Skipped => "skipped",
+    };
+    metrics::counter!("montecell_jobs_finished_total", "status" => label).increment(1);
+    Ok(outcome)
+}
+
+/// One attempt: load, simulate (progress written and cancellation read every
+/// `progress_interval_ms`), store samples, write the result. Returns the iterations run.
+async fn attempt(state: &Arc<WorkerState>, row: &SimulationRow) -> Result<u64, Stop> {
+    let spec: SimulationSpec = serde_json::from_str(&row.spec).map_err(|e| {
+        Stop::Permanent(Problem::new(422, "invalid-spec", "Invalid simulation spec").detail(e.to_string()))
+    })?;
+    let model = state
+        .db
+        .model(&row.tenant_id, &row.model_id)
+        .await?
+        .ok_or_else(|| Stop::Permanent(Problem::new(404, "not-found", "Model not found").detail(row.model_id.clone())))?;
+    let bytes = state.blobs.get(&model.blob_key).await.map_err(|e| {
+        Stop::Transient(Problem::new(503, "blob-store-unavailable", "Blob store unavailable").detail(e.to_string()))
+    })?;
+
+    let done = Arc::new(AtomicU64::new(0));
+    let cancel = Arc::new(AtomicBool::new(false));
+    let finished = Arc::new(AtomicBool::new(false));
+    let threads = state.settings.engine_threads;
+    let engine = {
+        let (done, cancel) = (done.clone(), cancel.clone());
+        tokio::task::spawn_blocking(move || {
+            let wb = import::read_bytes(&bytes, &Limits::default())
+                .map_err(|e| Problem::new(422, "invalid-workbook", "The workbook cannot be read").detail(e.to_string()))?;
+            let progress = |n: u64, _total: u64| {
+                done.fetch_max(n, Ordering::Relaxed);
+            };
+            let options = RunOptions { threads, batch: 0, progress: Some(&progress), cancel: Some(&cancel) };
+            simulate(&wb, &spec, &options).map_err(|e| match e {
+                SimulationError::Run(_) => Problem::new(499, "canceled", "Canceled"),
+                SimulationError::Spec(s) => Problem::new(422, "invalid-spec", "Invalid simulation spec")
+                    .detail(s.to_string())
+                    .field(s.field.clone(), s.message.clone()),
+                other => Problem::new(422, "model-error", "The model cannot be simulated").detail(other.to_string()),
+            })
+        })
+    };
+
+    // Progress, heartbeat and cancellation, every interval, until the engine returns.
+    let watcher = {
+        let (state, done, cancel, finished) = (state.clone(), done.clone(), cancel.clone(), finished.clone());
+        let (id, attempt) = (row.id.clone(), row.attempt);
+        let interval = Duration::from_millis(state.settings.progress_interval_ms.max(10));
+        tokio::spawn(async move {
+            let mut shutdown_seen = false;
+            loop {
+                tokio::time::sleep(interval).await;
+                if finished.load(Ordering::Relaxed) {
+                    return shutdown_seen;
+                }
+                match state.db.progress(&id, attempt, done.load(Ordering::Relaxed), now_millis()).await {
+                    Ok(true) => cancel.store(true, Ordering::Relaxed),
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(simulation = %id, error = %e, "progress write failed"),
+                }
+                if state.past_shutdown_deadline() {
+                    shutdown_seen = true;
+                    cancel.store(true, Ordering::Relaxed);
+                }
+            }
+        })
+    };
+    let result = engine.await;
+    finished.store(true, Ordering::Relaxed);
+    let shutdown = watcher.await.unwrap_or(false);
+    let simulation = match result {
+        Ok(Ok(sim)) => sim,
+        Ok(Err(p)) if p.slug() == "canceled" => return Err(if shutdown { Stop::Shutdown } else { Stop::Canceled }),
+        Ok(Err(p)) => return Err(Stop::Permanent(p)),
+        Err(join) => {
+            return Err(Stop::Transient(
+                Problem::new(500, "engine-crashed", "The engine stopped unexpectedly").detail(join.to_string()),
+            ));
+        }
+    };
+
+    // Samples first (keys per simulation: a second writer writes the same bytes), then the
+    // result and the transition in one transaction.
+    let mut index = SampleIndex::default();
+    for (k, (out, lanes)) in simulation.result.outputs.iter().zip(&simulation.samples.outputs).enumerate() {
+        let values: Vec<f64> = lanes
+            .iter()
+            .map(|&x| match boxing::unbox(x) {
+                Lane::Number(n) => n,
+                _ => f64::NAN,
+            })
+            .collect();
+        let key = samples::key(&row.id, k);
+        state.blobs.put_bytes(&key, samples::encode(&values)).await.map_err(|e| {
+            Stop::Transient(Problem::new(503, "blob-store-unavailable", "Blob store unavailable").detail(e.to_string()))
+        })?;
+        index.outputs.push(SampleBlob { name: out.name.clone(), cell: out.cell.clone(), key, count: values.len() as u64 });
+    }
+    let mut result = simulation.result;
+    result.engine.device = state.device.clone();
+    let iterations = result.iterations;
+    let row_out = ResultRow {
+        simulation_id: row.id.clone(),
+        result: to_json(&result)?,
+        samples: to_json(&index)?,
+        attempt: row.attempt,
+        created_at: now_millis(),
+    };
+    let moved = state.db.succeed(&row_out, iterations as i64, now_millis()).await?;
+    if !moved {
+        tracing::info!(simulation = %row.id, "another delivery finished it first; its result stands");
+    }
+    Ok(iterations)
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String, Stop> {
+    serde_json::to_string(v)
+        .map_err(|e| Stop::Permanent(Problem::new(500, "internal", "Result not serialisable").detail(e.to_string())))
+}
