@@ -57,7 +57,10 @@ pub fn run(role: Role, overrides: &Overrides) -> Result<(), String> {
 fn init_logging(filter: &str) {
     let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| filter.to_owned());
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&filter)
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
         .with_target(false)
         .try_init();
 }
@@ -107,7 +110,8 @@ async fn start(role: Role, settings: Settings) -> Result<(), String> {
     };
 
     let api = if role != Role::Worker {
-        let listener = TcpListener::bind(&settings.bind).map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+        let listener =
+            TcpListener::bind(&settings.bind).map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let state = Arc::new(AppState::new(db.clone(), blobs.clone(), queue.clone(), settings.clone()));
         let server = montecell_api::serve(state, listener).map_err(|e| e.to_string())?;
@@ -117,10 +121,17 @@ async fn start(role: Role, settings: Settings) -> Result<(), String> {
             stop.await;
             handle.stop(true).await;
         });
-        tracing::info!("API listening on http://{addr} (OpenAPI: http://{addr}/openapi.json, docs: http://{addr}/docs)");
+        tracing::info!(
+            "API listening on http://{addr} (OpenAPI: http://{addr}/openapi.json, docs: http://{addr}/docs)"
+        );
         if role == Role::Embedded {
-            eprintln!("montecell is running on http://{addr} — API and worker in one process, data under {}", settings.data_dir.display());
-            eprintln!("  try: curl -s --data-binary @examples/npv.xlsx -H 'Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' 'http://{addr}/v1/models?filename=npv.xlsx'");
+            eprintln!(
+                "montecell is running on http://{addr} — API and worker in one process, data under {}",
+                settings.data_dir.display()
+            );
+            eprintln!(
+                "  try: curl -s --data-binary @examples/npv.xlsx -H 'Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' 'http://{addr}/v1/models?filename=npv.xlsx'"
+            );
         }
         Some(tokio::spawn(server))
     } else {

@@ -2,6 +2,8 @@
 //! idempotency, cancellation, pagination, retries, health — on the embedded backends (always)
 //! and on Postgres + Redis + S3 (when `TEST_*` URLs are set; required in CI).
 
+#![allow(clippy::expect_used, clippy::print_stderr)]
+
 mod common;
 
 use std::time::Duration;
@@ -107,10 +109,7 @@ async fn validation_and_problems(b: Backends, name: &str) {
         let url = app.url("/v1/simulations");
         async move {
             let r = client.post(url).json(&body).send().await.expect("post");
-            assert_eq!(
-                r.headers().get("content-type").and_then(|v| v.to_str().ok()),
-                Some("application/problem+json")
-            );
+            assert_eq!(r.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("application/problem+json"));
             r.json::<Value>().await.expect("json")
         }
     };
@@ -265,7 +264,8 @@ async fn cancel(b: Backends, name: &str) {
     let long: Value = app.submit(&model_id, small_spec(9_000_000)).await.json().await.expect("json");
     let long_id = long["id"].as_str().unwrap_or_default().to_owned();
     app.add_worker().await;
-    app.wait_for(&long_id, Duration::from_secs(60), |v| v["progress"]["iterations_done"].as_u64().unwrap_or(0) > 0).await;
+    app.wait_for(&long_id, Duration::from_secs(60), |v| v["progress"]["iterations_done"].as_u64().unwrap_or(0) > 0)
+        .await;
     let r = app.client.post(app.url(&format!("/v1/simulations/{long_id}/cancel"))).send().await.expect("cancel");
     assert!(r.status() == 202 || r.status() == 200, "{}", r.status());
     let done = app.wait_final(&long_id, Duration::from_secs(30)).await;
@@ -289,8 +289,12 @@ on_both_backends!(cancel);
 async fn retries_end_in_failed(b: Backends, name: &str) {
     let Some(mut app) = TestApp::spawn(b, 0, name).await else { return };
     let model = app.upload_example("cost-risk.xlsx").await;
-    let sim: Value =
-        app.submit(model["id"].as_str().unwrap_or_default(), example_spec("cost-risk.spec.json")).await.json().await.expect("json");
+    let sim: Value = app
+        .submit(model["id"].as_str().unwrap_or_default(), example_spec("cost-risk.spec.json"))
+        .await
+        .json()
+        .await
+        .expect("json");
     let id = sim["id"].as_str().unwrap_or_default().to_owned();
     // Take the workbook away from under the queued job.
     let key = format!("models/{}.xlsx", model["sha256"].as_str().unwrap_or_default());
@@ -320,7 +324,15 @@ on_both_backends!(retries_end_in_failed);
 async fn openapi_and_docs() {
     let Some(app) = TestApp::spawn(Backends::Embedded, 0, "openapi").await else { return };
     let doc = app.get_json("/openapi.json", 200).await;
-    for path in ["/v1/models", "/v1/models/{id}", "/v1/simulations", "/v1/simulations/{id}", "/v1/simulations/{id}/cancel", "/v1/simulations/{id}/samples", "/readyz"] {
+    for path in [
+        "/v1/models",
+        "/v1/models/{id}",
+        "/v1/simulations",
+        "/v1/simulations/{id}",
+        "/v1/simulations/{id}/cancel",
+        "/v1/simulations/{id}/samples",
+        "/readyz",
+    ] {
         assert!(doc["paths"].get(path).is_some(), "{path} missing from the OpenAPI document");
     }
     assert!(doc["components"]["schemas"].get("Problem").is_some());

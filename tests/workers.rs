@@ -2,6 +2,8 @@
 //! stopped with SIGTERM mid-job, and two at once on one queue. On the embedded backends
 //! (always) and on Postgres + Redis + S3 (when `TEST_*` URLs are set; required in CI).
 
+#![allow(clippy::expect_used, clippy::print_stderr)]
+
 mod common;
 
 use std::process::{Child, Command, Stdio};
@@ -31,7 +33,7 @@ macro_rules! on_both_backends {
 fn spawn_worker(settings: &Settings) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_montecell"));
     cmd.arg("worker").stdout(Stdio::null()).stderr(Stdio::inherit());
-    for (k, v) in std::env::vars() {
+    for (k, _) in std::env::vars() {
         if k.starts_with("MONTECELL_") {
             cmd.env_remove(k);
         }
@@ -58,12 +60,15 @@ fn spec(iterations: u64) -> Value {
 async fn sigkill_mid_job(b: Backends, name: &str) {
     let Some(app) = TestApp::spawn(b, 0, name).await else { return };
     let model = app.upload_example("npv.xlsx").await;
-    let sim: Value = app.submit(model["id"].as_str().unwrap_or_default(), spec(3_000_000)).await.json().await.expect("json");
+    let sim: Value =
+        app.submit(model["id"].as_str().unwrap_or_default(), spec(3_000_000)).await.json().await.expect("json");
     let id = sim["id"].as_str().unwrap_or_default().to_owned();
 
     let mut first = spawn_worker(&app.settings);
     let running = app
-        .wait_for(&id, Duration::from_secs(60), |v| v["status"] == "running" && v["progress"]["iterations_done"].as_u64().unwrap_or(0) > 0)
+        .wait_for(&id, Duration::from_secs(60), |v| {
+            v["status"] == "running" && v["progress"]["iterations_done"].as_u64().unwrap_or(0) > 0
+        })
         .await;
     let victim = running["worker"].as_str().unwrap_or_default().to_owned();
     first.kill().expect("SIGKILL");
@@ -96,7 +101,8 @@ on_both_backends!(sigkill_mid_job);
 async fn sigterm_hands_back(b: Backends, name: &str) {
     let Some(app) = TestApp::spawn_with(b, 0, name, |s| s.shutdown_timeout_ms = 300).await else { return };
     let model = app.upload_example("npv.xlsx").await;
-    let sim: Value = app.submit(model["id"].as_str().unwrap_or_default(), spec(4_000_000)).await.json().await.expect("json");
+    let sim: Value =
+        app.submit(model["id"].as_str().unwrap_or_default(), spec(4_000_000)).await.json().await.expect("json");
     let id = sim["id"].as_str().unwrap_or_default().to_owned();
     let mut first = spawn_worker(&app.settings);
     app.wait_for(&id, Duration::from_secs(60), |v| v["progress"]["iterations_done"].as_u64().unwrap_or(0) > 0).await;

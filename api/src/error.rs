@@ -34,7 +34,9 @@ impl ApiError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> ApiError {
         let (field, message) = (field.into(), message.into());
         ApiError::Problem(
-            Problem::new(422, "validation", "Invalid request").detail(format!("{field}: {message}")).field(field, message),
+            Problem::new(422, "validation", "Invalid request")
+                .detail(format!("{field}: {message}"))
+                .field(field, message),
         )
     }
 
@@ -50,15 +52,18 @@ impl ApiError {
             ApiError::Problem(p) => p.clone(),
             ApiError::Db(e) => {
                 tracing::error!(error = %e, "database error");
-                Problem::new(503, "storage-unavailable", "Storage unavailable").detail("the database is unavailable; retry later")
+                Problem::new(503, "storage-unavailable", "Storage unavailable")
+                    .detail("the database is unavailable; retry later")
             }
             ApiError::Blob(e) => {
                 tracing::error!(error = %e, "blob store error");
-                Problem::new(503, "blob-store-unavailable", "Blob store unavailable").detail("the blob store is unavailable; retry later")
+                Problem::new(503, "blob-store-unavailable", "Blob store unavailable")
+                    .detail("the blob store is unavailable; retry later")
             }
             ApiError::Queue(e) => {
                 tracing::error!(error = %e, "queue error");
-                Problem::new(503, "queue-unavailable", "Queue unavailable").detail("the job queue is unavailable; retry later")
+                Problem::new(503, "queue-unavailable", "Queue unavailable")
+                    .detail("the job queue is unavailable; retry later")
             }
         }
     }

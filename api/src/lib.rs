@@ -95,7 +95,10 @@ pub fn metrics_handle() -> PrometheusHandle {
     HANDLE
         .get_or_init(|| {
             let builder = PrometheusBuilder::new()
-                .set_buckets(&[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0])
+                .set_buckets(&[
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+                    300.0,
+                ])
                 .unwrap_or_else(|_| PrometheusBuilder::new());
             match builder.install_recorder() {
                 Ok(handle) => {
@@ -117,7 +120,10 @@ pub fn metrics_handle() -> PrometheusHandle {
 
 /// Counts requests and records their latency, by route pattern (not raw path: ids would make
 /// unbounded label values).
-async fn measure(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+async fn measure(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let start = Instant::now();
     let method = req.method().to_string();
     let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
@@ -161,7 +167,11 @@ pub fn configure(state: Data<AppState>) -> impl FnOnce(&mut web::ServiceConfig) 
             .service(routes::health::openapi)
             .service(routes::health::docs)
             .default_service(web::to(|req: actix_web::HttpRequest| async move {
-                let p = Problem::new(404, "not-found", "Not found").detail(format!("no route {} {}", req.method(), req.path()));
+                let p = Problem::new(404, "not-found", "Not found").detail(format!(
+                    "no route {} {}",
+                    req.method(),
+                    req.path()
+                ));
                 Ok::<HttpResponse, actix_web::Error>(problem_response(&p))
             }));
     }
@@ -174,12 +184,10 @@ pub fn serve(state: Arc<AppState>, listener: TcpListener) -> std::io::Result<Ser
         n => n,
     };
     let data = Data::from(state);
-    let server = HttpServer::new(move || {
-        App::new().wrap(from_fn(measure)).configure(configure(data.clone()))
-    })
-    .workers(workers)
-    .disable_signals()
-    .listen(listener)?
-    .run();
+    let server = HttpServer::new(move || App::new().wrap(from_fn(measure)).configure(configure(data.clone())))
+        .workers(workers)
+        .disable_signals()
+        .listen(listener)?
+        .run();
     Ok(server)
 }

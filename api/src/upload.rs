@@ -37,13 +37,16 @@ fn io(e: std::io::Error) -> ApiError {
 
 /// Reads the upload of `POST /v1/models`.
 pub async fn receive(req: &HttpRequest, payload: Payload, limit: u64) -> Result<Upload, ApiError> {
-    if let Some(len) = req.headers().get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok()) {
+    if let Some(len) =
+        req.headers().get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok())
+    {
         // A multipart body carries a little framing around the file.
         if len > limit + 64 * 1024 {
             return Err(too_large(limit));
         }
     }
-    let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let content_type =
+        req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     if content_type.starts_with("multipart/form-data") {
         let mut form = Multipart::new(req.headers(), payload);
         while let Some(field) = form.next().await {
@@ -51,8 +54,11 @@ pub async fn receive(req: &HttpRequest, payload: Payload, limit: u64) -> Result<
             if field.name() != Some("file") {
                 continue;
             }
-            let filename =
-                field.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned).unwrap_or_else(|| "model.xlsx".into());
+            let filename = field
+                .content_disposition()
+                .and_then(|d| d.get_filename())
+                .map(str::to_owned)
+                .unwrap_or_else(|| "model.xlsx".into());
             let mut file = NamedTempFile::new().map_err(io)?;
             let mut size = 0u64;
             while let Some(chunk) = field.next().await {

@@ -15,9 +15,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor, FromRow};
 
 use crate::problem::Problem;
-use crate::resources::{
-    Millis, ModelResource, ModelSummary, Progress, SimulationResource, Status, Webhook, timestamp,
-};
+use crate::resources::{Millis, ModelResource, ModelSummary, Progress, SimulationResource, Status, Webhook, timestamp};
 use crate::settings::DatabaseTarget;
 
 /// A database error.
@@ -185,8 +183,8 @@ pub struct ResultRow {
 /// What a worker may do with a job it received.
 #[derive(Debug)]
 pub enum Claim {
-    /// Run it: this is attempt `attempt`.
-    Run(SimulationRow),
+    /// Run it: the row as claimed (its `attempt` is this run's).
+    Run(Box<SimulationRow>),
     /// Already final (a redelivery): nothing to do.
     Final(Status),
     /// Cancellation was asked before it ran: now canceled.
@@ -348,9 +346,11 @@ impl Database {
 
     /// A tenant's simulation.
     pub async fn simulation(&self, tenant: &str, id: &str) -> Result<Option<SimulationRow>, DbError> {
-        Ok(sqlx::query_as::<_, SimulationRow>(
-            concat!("SELECT ", simulation_columns!(), " FROM simulations WHERE tenant_id = $1 AND id = $2"),
-        )
+        Ok(sqlx::query_as::<_, SimulationRow>(concat!(
+            "SELECT ",
+            simulation_columns!(),
+            " FROM simulations WHERE tenant_id = $1 AND id = $2"
+        ))
         .bind(tenant)
         .bind(id)
         .fetch_optional(&self.pool)
@@ -359,9 +359,11 @@ impl Database {
 
     /// A simulation by id alone (workers: the job names it).
     pub async fn simulation_any_tenant(&self, id: &str) -> Result<Option<SimulationRow>, DbError> {
-        Ok(sqlx::query_as::<_, SimulationRow>(
-            concat!("SELECT ", simulation_columns!(), " FROM simulations WHERE id = $1"),
-        )
+        Ok(sqlx::query_as::<_, SimulationRow>(concat!(
+            "SELECT ",
+            simulation_columns!(),
+            " FROM simulations WHERE id = $1"
+        ))
         .bind(id)
         .fetch_optional(&self.pool)
         .await?)
@@ -401,8 +403,10 @@ impl Database {
 
     /// Number of result rows of a simulation (tests: exactly one).
     pub async fn result_count(&self, id: &str) -> Result<i64, DbError> {
-        let (n,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM results WHERE simulation_id = $1").bind(id).fetch_one(&self.pool).await?;
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM results WHERE simulation_id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
         Ok(n)
     }
 
@@ -441,7 +445,7 @@ impl Database {
         .fetch_optional(&self.pool)
         .await?;
         if let Some(row) = claimed {
-            return Ok(Claim::Run(row));
+            return Ok(Claim::Run(Box::new(row)));
         }
         let Some(row) = self.simulation_any_tenant(id).await? else { return Ok(Claim::Missing) };
         let status = row.status();
@@ -456,7 +460,11 @@ impl Database {
         let mut problem = Problem::new(500, "attempts-exhausted", "Every attempt failed").detail(format!(
             "the simulation was started {} times (max_attempts) without finishing{}",
             row.max_attempts,
-            previous.as_ref().and_then(|p| p.detail.as_deref()).map(|d| format!("; last error: {d}")).unwrap_or_default()
+            previous
+                .as_ref()
+                .and_then(|p| p.detail.as_deref())
+                .map(|d| format!("; last error: {d}"))
+                .unwrap_or_default()
         ));
         if let Some(p) = previous {
             problem.errors = p.errors;
@@ -578,7 +586,9 @@ impl Database {
         Ok(match row {
             None => KeyUse::InFlight,
             Some((h, _, _, _)) if h != hash => KeyUse::Mismatch,
-            Some((_, state, Some(status), Some(body))) if state == "done" => KeyUse::Replay { status: status as u16, body },
+            Some((_, state, Some(status), Some(body))) if state == "done" => {
+                KeyUse::Replay { status: status as u16, body }
+            }
             Some(_) => KeyUse::InFlight,
         })
     }

@@ -37,7 +37,14 @@ pub struct FieldError {
 impl Problem {
     /// A problem of kind `slug` with status and title.
     pub fn new(status: u16, slug: &str, title: &str) -> Problem {
-        Problem { kind: format!("/problems/{slug}"), title: title.to_owned(), status, detail: None, instance: None, errors: Vec::new() }
+        Problem {
+            kind: format!("/problems/{slug}"),
+            title: title.to_owned(),
+            status,
+            detail: None,
+            instance: None,
+            errors: Vec::new(),
+        }
     }
 
     /// With a detail.

@@ -125,7 +125,11 @@ impl Settings {
             if !known.contains(&key) {
                 return Err(SettingsError(format!(
                     "unknown variable {k} (known: {})",
-                    known.iter().map(|k| format!("MONTECELL_{}", k.to_ascii_uppercase())).collect::<Vec<_>>().join(", ")
+                    known
+                        .iter()
+                        .map(|k| format!("MONTECELL_{}", k.to_ascii_uppercase()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )));
             }
             env_pairs.push((key, v.clone()));
@@ -158,7 +162,9 @@ impl Settings {
             return Err(SettingsError("queue_name must not be empty".into()));
         }
         if !self.s3_bucket.is_empty() && (self.s3_access_key_id.is_empty() || self.s3_secret_access_key.is_empty()) {
-            return Err(SettingsError("s3_bucket is set: s3_access_key_id and s3_secret_access_key are required".into()));
+            return Err(SettingsError(
+                "s3_bucket is set: s3_access_key_id and s3_secret_access_key are required".into(),
+            ));
         }
         Ok(())
     }
@@ -198,7 +204,11 @@ impl Settings {
         if !self.s3_bucket.is_empty() {
             return BlobTarget::S3;
         }
-        if self.blob_dir.is_empty() { BlobTarget::Local(self.data_dir.join("blobs")) } else { BlobTarget::Local(PathBuf::from(&self.blob_dir)) }
+        if self.blob_dir.is_empty() {
+            BlobTarget::Local(self.data_dir.join("blobs"))
+        } else {
+            BlobTarget::Local(PathBuf::from(&self.blob_dir))
+        }
     }
 
     /// The settings as one line for logs, secrets replaced by `***`.

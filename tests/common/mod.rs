@@ -5,7 +5,7 @@
 //!
 //! Without those variables a production test says loudly that it was skipped — unless `CI`
 //! is set, where it fails: `.ci/run` must provide every service.
-#![allow(dead_code, clippy::print_stderr, unreachable_pub)]
+#![allow(dead_code, clippy::print_stderr, clippy::expect_used, unreachable_pub)]
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -107,7 +107,10 @@ pub async fn settings_for(backends: Backends, dir: &std::path::Path, test: &str)
 async fn fresh_database(url: &str, tag: &str) -> String {
     let mut conn = sqlx::PgConnection::connect(url).await.expect("connect to TEST_DATABASE_URL");
     let name = format!("mc_test_{tag}");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create the test database");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .expect("create the test database");
     let (base, _) = url.rsplit_once('/').expect("a database URL ends in /<database>");
     format!("{base}/{name}")
 }
@@ -119,7 +122,12 @@ impl TestApp {
     }
 
     /// As [`TestApp::spawn`], with changed settings.
-    pub async fn spawn_with(backends: Backends, workers: usize, test: &str, tweak: impl FnOnce(&mut Settings)) -> Option<TestApp> {
+    pub async fn spawn_with(
+        backends: Backends,
+        workers: usize,
+        test: &str,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> Option<TestApp> {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut settings = settings_for(backends, dir.path(), test).await?;
         tweak(&mut settings);
@@ -187,7 +195,13 @@ impl TestApp {
     /// Uploads a file of `examples/` (raw body); returns the model.
     pub async fn upload_example(&self, name: &str) -> Value {
         let bytes = std::fs::read(format!("{}/examples/{name}", env!("CARGO_MANIFEST_DIR"))).expect("example");
-        let r = self.client.post(self.url(&format!("/v1/models?filename={name}"))).body(bytes).send().await.expect("upload");
+        let r = self
+            .client
+            .post(self.url(&format!("/v1/models?filename={name}")))
+            .body(bytes)
+            .send()
+            .await
+            .expect("upload");
         assert_eq!(r.status(), 201, "upload of {name}");
         r.json().await.expect("json")
     }

@@ -147,11 +147,9 @@ async fn attempt(state: &Arc<WorkerState>, row: &SimulationRow) -> Result<u64, S
     let spec: SimulationSpec = serde_json::from_str(&row.spec).map_err(|e| {
         Stop::Permanent(Problem::new(422, "invalid-spec", "Invalid simulation spec").detail(e.to_string()))
     })?;
-    let model = state
-        .db
-        .model(&row.tenant_id, &row.model_id)
-        .await?
-        .ok_or_else(|| Stop::Permanent(Problem::new(404, "not-found", "Model not found").detail(row.model_id.clone())))?;
+    let model = state.db.model(&row.tenant_id, &row.model_id).await?.ok_or_else(|| {
+        Stop::Permanent(Problem::new(404, "not-found", "Model not found").detail(row.model_id.clone()))
+    })?;
     let bytes = state.blobs.get(&model.blob_key).await.map_err(|e| {
         Stop::Transient(Problem::new(503, "blob-store-unavailable", "Blob store unavailable").detail(e.to_string()))
     })?;
@@ -163,8 +161,9 @@ async fn attempt(state: &Arc<WorkerState>, row: &SimulationRow) -> Result<u64, S
     let engine = {
         let (done, cancel) = (done.clone(), cancel.clone());
         tokio::task::spawn_blocking(move || {
-            let wb = import::read_bytes(&bytes, &Limits::default())
-                .map_err(|e| Problem::new(422, "invalid-workbook", "The workbook cannot be read").detail(e.to_string()))?;
+            let wb = import::read_bytes(&bytes, &Limits::default()).map_err(|e| {
+                Problem::new(422, "invalid-workbook", "The workbook cannot be read").detail(e.to_string())
+            })?;
             let progress = |n: u64, _total: u64| {
                 done.fetch_max(n, Ordering::Relaxed);
             };
@@ -232,7 +231,12 @@ async fn attempt(state: &Arc<WorkerState>, row: &SimulationRow) -> Result<u64, S
         state.blobs.put_bytes(&key, samples::encode(&values)).await.map_err(|e| {
             Stop::Transient(Problem::new(503, "blob-store-unavailable", "Blob store unavailable").detail(e.to_string()))
         })?;
-        index.outputs.push(SampleBlob { name: out.name.clone(), cell: out.cell.clone(), key, count: values.len() as u64 });
+        index.outputs.push(SampleBlob {
+            name: out.name.clone(),
+            cell: out.cell.clone(),
+            key,
+            count: values.len() as u64,
+        });
     }
     let mut result = simulation.result;
     result.engine.device = state.device.clone();

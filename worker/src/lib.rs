@@ -18,8 +18,8 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use apalis::prelude::{BackendExt, BoxDynError, Data, Monitor, WorkerBuilder};
 use apalis::layers::WorkerBuilderExt;
+use apalis::prelude::{BackendExt, BoxDynError, Data, Monitor, WorkerBuilder};
 use montecell_shared::blob::BlobStore;
 use montecell_shared::db::Database;
 use montecell_shared::queue::{Queue, SimulationJob};
@@ -73,10 +73,10 @@ impl WorkerState {
 
     /// Starts the shutdown clock: running jobs get `shutdown_timeout_ms`, then are handed back.
     pub fn begin_shutdown(&self) {
-        if let Ok(mut d) = self.shutdown_deadline.lock() {
-            if d.is_none() {
-                *d = Some(Instant::now() + Duration::from_millis(self.settings.shutdown_timeout_ms));
-            }
+        if let Ok(mut d) = self.shutdown_deadline.lock()
+            && d.is_none()
+        {
+            *d = Some(Instant::now() + Duration::from_millis(self.settings.shutdown_timeout_ms));
         }
     }
 
@@ -106,7 +106,10 @@ async fn deliver(job: SimulationJob, state: Data<Arc<WorkerState>>) -> Result<()
 
 /// Runs the worker until `signal` completes, then shuts down gracefully: no new jobs, running
 /// ones get `shutdown_timeout_ms` to finish and are then handed back to the queue.
-pub async fn run(state: Arc<WorkerState>, signal: impl Future<Output = ()> + Send + 'static) -> Result<(), WorkerError> {
+pub async fn run(
+    state: Arc<WorkerState>,
+    signal: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), WorkerError> {
     let settings = &state.settings;
     let poll = Duration::from_millis(settings.poll_interval_ms.max(10));
     let concurrency = settings.worker_concurrency.max(1);

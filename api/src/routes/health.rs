@@ -61,8 +61,14 @@ pub async fn readyz(state: Data<AppState>) -> HttpResponse {
     let report = Readiness {
         status: "ready",
         database: check(db_kind, db.map_err(timed("database")).and_then(|r| r.map_err(|e| e.to_string()))),
-        queue: check(state.queue.describe().to_owned(), queue.map_err(timed("queue")).and_then(|r| r.map_err(|e| e.to_string()))),
-        blob_store: check(state.blobs.describe(), blobs.map_err(timed("blob store")).and_then(|r| r.map_err(|e| e.to_string()))),
+        queue: check(
+            state.queue.describe().to_owned(),
+            queue.map_err(timed("queue")).and_then(|r| r.map_err(|e| e.to_string())),
+        ),
+        blob_store: check(
+            state.blobs.describe(),
+            blobs.map_err(timed("blob store")).and_then(|r| r.map_err(|e| e.to_string())),
+        ),
     };
     let ok = [&report.database, &report.queue, &report.blob_store].iter().all(|c| c.status == "ok");
     let report = Readiness { status: if ok { "ready" } else { "unavailable" }, ..report };

@@ -27,7 +27,11 @@ pub fn summarise(wb: &Workbook) -> ModelSummary {
                 name: s.name.clone(),
                 cells: s.len() as u64,
                 dimension: s.used_bounds().map(|(t, l, b, r)| {
-                    format!("{}:{}", montecell_engine::address::format_a1(t, l), montecell_engine::address::format_a1(b, r))
+                    format!(
+                        "{}:{}",
+                        montecell_engine::address::format_a1(t, l),
+                        montecell_engine::address::format_a1(b, r)
+                    )
                 }),
             })
             .collect(),
@@ -35,7 +39,12 @@ pub fn summarise(wb: &Workbook) -> ModelSummary {
         inputs: inputs.into_iter().map(cell).collect(),
         outputs: outputs.into_iter().map(cell).collect(),
         unsupported_functions: wb.unsupported_functions(),
-        formula_problems: wb.problems().iter().take(100).map(|p| format!("{}: {} ({})", p.cell, p.formula, p.error)).collect(),
+        formula_problems: wb
+            .problems()
+            .iter()
+            .take(100)
+            .map(|p| format!("{}: {} ({})", p.cell, p.formula, p.error))
+            .collect(),
     }
 }
 
@@ -52,14 +61,20 @@ pub fn summarise(wb: &Workbook) -> ModelSummary {
     )
 )]
 #[post("/v1/models")]
-pub async fn create(state: Data<AppState>, tenant: Tenant, req: HttpRequest, payload: Payload) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    state: Data<AppState>,
+    tenant: Tenant,
+    req: HttpRequest,
+    payload: Payload,
+) -> Result<HttpResponse, ApiError> {
     let upload = upload::receive(&req, payload, state.settings.max_upload_bytes).await?;
     if upload.size == 0 {
         return Err(ApiError::invalid("file", "the upload is empty"));
     }
     let path = upload.file.path().to_owned();
     let (sha256, wb) = web::block(move || -> Result<(String, Workbook), Problem> {
-        let bytes = std::fs::read(&path).map_err(|e| Problem::new(500, "internal", "Upload unreadable").detail(e.to_string()))?;
+        let bytes = std::fs::read(&path)
+            .map_err(|e| Problem::new(500, "internal", "Upload unreadable").detail(e.to_string()))?;
         let sha = hex::encode(Sha256::digest(&bytes));
         let wb = import::read_bytes(&bytes, &Limits::default())
             .map_err(|e| Problem::new(422, "invalid-workbook", "Not a readable workbook").detail(e.to_string()))?;

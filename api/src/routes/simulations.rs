@@ -92,9 +92,9 @@ fn refusal(e: &SimulationError) -> ApiError {
         SimulationError::Spec(s) => ApiError::invalid(s.field.clone(), s.message.clone()),
         SimulationError::Compile(CompileError::NoInputs) => ApiError::invalid("inputs", e.to_string()),
         SimulationError::Compile(CompileError::NoOutputs) => ApiError::invalid("outputs", e.to_string()),
-        SimulationError::Compile(_) => ApiError::Problem(
-            Problem::new(422, "model-error", "The model cannot be simulated").detail(e.to_string()),
-        ),
+        SimulationError::Compile(_) => {
+            ApiError::Problem(Problem::new(422, "model-error", "The model cannot be simulated").detail(e.to_string()))
+        }
         SimulationError::Sampling(_) => ApiError::invalid("correlations", e.to_string()),
         SimulationError::Run(_) => ApiError::bad_request(e.to_string()),
     }
@@ -106,10 +106,17 @@ async fn workbook(state: &AppState, sha256: &str, blob_key: &str) -> Result<Arc<
         return Ok(wb);
     }
     let bytes = state.blobs.get(blob_key).await?;
-    let wb = web::block(move || montecell_engine::import::read_bytes(&bytes, &montecell_engine::import::Limits::default()))
-        .await
-        .map_err(|e| ApiError::Problem(Problem::new(500, "internal", "Workbook check failed").detail(e.to_string())))?
-        .map_err(|e| ApiError::Problem(Problem::new(422, "invalid-workbook", "The model's workbook cannot be read").detail(e.to_string())))?;
+    let wb =
+        web::block(move || montecell_engine::import::read_bytes(&bytes, &montecell_engine::import::Limits::default()))
+            .await
+            .map_err(|e| {
+                ApiError::Problem(Problem::new(500, "internal", "Workbook check failed").detail(e.to_string()))
+            })?
+            .map_err(|e| {
+                ApiError::Problem(
+                    Problem::new(422, "invalid-workbook", "The model's workbook cannot be read").detail(e.to_string()),
+                )
+            })?;
     let wb = Arc::new(wb);
     state.workbooks.insert(sha256, wb.clone());
     Ok(wb)
@@ -141,7 +148,12 @@ async fn submit(state: &AppState, tenant: &str, body: &[u8]) -> Result<Simulatio
         tenant_id: tenant.to_owned(),
         model_id: model.id.clone(),
         spec: serde_json::to_string(&sub.spec).map_err(|e| ApiError::bad_request(e.to_string()))?,
-        webhook: sub.webhook.as_ref().map(serde_json::to_string).transpose().map_err(|e| ApiError::bad_request(e.to_string()))?,
+        webhook: sub
+            .webhook
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| ApiError::bad_request(e.to_string()))?,
         status: Status::Queued.as_str().to_owned(),
         attempt: 0,
         max_attempts: i64::from(state.settings.max_attempts),
@@ -159,7 +171,8 @@ async fn submit(state: &AppState, tenant: &str, body: &[u8]) -> Result<Simulatio
     state.db.insert_simulation(&row).await?;
     if let Err(e) = state.queue.push(SimulationJob { simulation_id: row.id.clone() }).await {
         // Never leave a queued row that no worker will see.
-        let problem = Problem::new(503, "queue-unavailable", "Queue unavailable").detail("the job could not be enqueued");
+        let problem =
+            Problem::new(503, "queue-unavailable", "Queue unavailable").detail("the job could not be enqueued");
         let _ = state.db.fail(&row.id, &problem, now_millis(), true).await;
         return Err(e.into());
     }
@@ -168,7 +181,8 @@ async fn submit(state: &AppState, tenant: &str, body: &[u8]) -> Result<Simulatio
 }
 
 fn accepted(state: &AppState, req: &HttpRequest, status: u16, body: String, id: Option<&str>) -> HttpResponse {
-    let mut r = HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK));
+    let mut r =
+        HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK));
     if let Some(id) = id {
         r.insert_header(("Location", location(state, req, &format!("/v1/simulations/{id}"))));
         r.insert_header(("Retry-After", "1"));
@@ -192,7 +206,12 @@ fn accepted(state: &AppState, req: &HttpRequest, status: u16, body: String, id: 
     )
 )]
 #[post("/v1/simulations")]
-pub async fn create(state: Data<AppState>, tenant: Tenant, req: HttpRequest, body: Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    state: Data<AppState>,
+    tenant: Tenant,
+    req: HttpRequest,
+    body: Bytes,
+) -> Result<HttpResponse, ApiError> {
     let key = req.headers().get("idempotency-key").map(|v| v.to_str().map(str::to_owned));
     let key = match key {
         None => None,
@@ -242,7 +261,10 @@ pub async fn create(state: Data<AppState>, tenant: Tenant, req: HttpRequest, bod
             let problem = e.problem();
             if problem.status < 500 {
                 // The same request will be refused the same way: remember the answer.
-                state.db.finish_key(&tenant.0, &key, problem.status, &serde_json::to_string(&problem).unwrap_or_default()).await?;
+                state
+                    .db
+                    .finish_key(&tenant.0, &key, problem.status, &serde_json::to_string(&problem).unwrap_or_default())
+                    .await?;
             } else {
                 state.db.release_key(&tenant.0, &key).await?;
             }
@@ -304,10 +326,13 @@ pub struct SimulationListQuery {
 /// The tenant's simulations, newest first (without results: get one for those).
 #[utoipa::path(tag = "simulations", params(SimulationListQuery), responses((status = 200, body = Page<SimulationResource>)))]
 #[get("/v1/simulations")]
-pub async fn list(state: Data<AppState>, tenant: Tenant, q: Query<SimulationListQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    state: Data<AppState>,
+    tenant: Tenant,
+    q: Query<SimulationListQuery>,
+) -> Result<HttpResponse, ApiError> {
     let limit = page_limit(&state, q.limit)?;
-    let rows =
-        state.db.simulations(&tenant.0, q.status, q.model_id.as_deref(), q.cursor.as_deref(), limit + 1).await?;
+    let rows = state.db.simulations(&tenant.0, q.status, q.model_id.as_deref(), q.cursor.as_deref(), limit + 1).await?;
     let next = (rows.len() > limit as usize).then(|| rows[limit as usize - 1].id.clone());
     let items = rows.iter().take(limit as usize).map(|r| r.resource(None)).collect::<Result<Vec<_>, _>>()?;
     Ok(HttpResponse::Ok().json(Page { items, next_cursor: next }))
@@ -326,7 +351,11 @@ pub async fn list(state: Data<AppState>, tenant: Tenant, q: Query<SimulationList
 )]
 #[post("/v1/simulations/{id}/cancel")]
 pub async fn cancel(state: Data<AppState>, tenant: Tenant, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let row = state.db.request_cancel(&tenant.0, &id, now_millis()).await?.ok_or_else(|| ApiError::not_found("simulation", &id))?;
+    let row = state
+        .db
+        .request_cancel(&tenant.0, &id, now_millis())
+        .await?
+        .ok_or_else(|| ApiError::not_found("simulation", &id))?;
     let res = resource(&state, &row).await?;
     let builder = if res.status.is_final() { HttpResponse::Ok() } else { HttpResponse::Accepted() };
     Ok(with_retry_after(&res, builder))
@@ -379,7 +408,10 @@ pub async fn samples(
     }
     .ok_or_else(|| {
         let names: Vec<&str> = index.outputs.iter().map(|b| b.name.as_str()).collect();
-        ApiError::invalid("output", format!("no output {:?} (outputs: {})", q.output.as_deref().unwrap_or(""), names.join(", ")))
+        ApiError::invalid(
+            "output",
+            format!("no output {:?} (outputs: {})", q.output.as_deref().unwrap_or(""), names.join(", ")),
+        )
     })?;
     let bytes = state.blobs.get(&blob.key).await?;
     let accept = req.headers().get("accept").and_then(|v| v.to_str().ok()).unwrap_or("");
