@@ -114,12 +114,14 @@ impl Settings {
             }
             figment = figment.merge(Toml::file(path));
         }
+        let defaults = serde_json::to_value(Self::defaults()?).map_err(|e| SettingsError(e.to_string()))?;
         let known: Vec<String> = Self::keys()?;
         let mut env_pairs = Vec::new();
         for (k, v) in &vars {
             let Some(key) = k.strip_prefix("MONTECELL_") else { continue };
             let key = key.to_ascii_lowercase();
-            if key == "config" {
+            // Variables of montecell that are not settings.
+            if key == "config" || key == "corpus" {
                 continue;
             }
             if !known.contains(&key) {
@@ -135,7 +137,9 @@ impl Settings {
             env_pairs.push((key, v.clone()));
         }
         for (k, v) in env_pairs {
-            figment = figment.merge(Toml::string(&format!("{k} = {}", toml_value(&v))));
+            // A string setting takes the text as it is ("12345" stays a string); others parse.
+            let text = defaults.get(&k).is_some_and(serde_json::Value::is_string);
+            figment = figment.merge(Toml::string(&format!("{k} = {}", toml_value(&v, text))));
         }
         let settings: Settings = figment.extract().map_err(|e| SettingsError(e.to_string()))?;
         settings.check()?;
@@ -223,10 +227,11 @@ impl Settings {
     }
 }
 
-/// A TOML literal for an environment value: numbers and booleans as themselves, the rest as
-/// strings.
-fn toml_value(v: &str) -> String {
-    if v.parse::<i64>().is_ok() || v.parse::<f64>().is_ok_and(f64::is_finite) || v == "true" || v == "false" {
+/// A TOML literal for an environment value: for a non-text setting, numbers and booleans as
+/// themselves; everything else as a string.
+fn toml_value(v: &str, text: bool) -> String {
+    if !text && (v.parse::<i64>().is_ok() || v.parse::<f64>().is_ok_and(f64::is_finite) || v == "true" || v == "false")
+    {
         v.to_owned()
     } else {
         let escaped: String = v
@@ -306,5 +311,28 @@ mod tests {
         .expect("loads");
         assert!(!format!("{s:?}").contains("topsecret"));
         assert_eq!(s.blobs(), BlobTarget::S3);
+    }
+}
+
+#[cfg(test)]
+mod documentation {
+    use super::Settings;
+
+    /// Every setting has a row in docs/configuration.md, and every documented variable exists.
+    #[test]
+    fn every_setting_is_documented() {
+        let doc = include_str!("../../docs/configuration.md");
+        let keys = Settings::keys().expect("keys");
+        for key in &keys {
+            let var = format!("`MONTECELL_{}`", key.to_ascii_uppercase());
+            assert!(doc.contains(&var), "{var} is not documented in docs/configuration.md");
+        }
+        for word in doc.split('`').filter(|w| {
+            w.starts_with("MONTECELL_") && w[10..].chars().all(|c| c.is_ascii_uppercase() || c == '_') && w.len() > 10
+        }) {
+            let key = word.trim_start_matches("MONTECELL_").to_ascii_lowercase();
+            let other = key.contains('<') || key == "config" || key == "corpus" || key == "key";
+            assert!(other || keys.contains(&key), "docs/configuration.md documents {word}, which is not a setting");
+        }
     }
 }
