@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod routes;
 pub mod upload;
 
+use std::collections::{HashMap, VecDeque};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -20,46 +21,58 @@ use std::time::{Duration, Instant};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Next, from_fn};
+use actix_web::web::Bytes;
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpResponse, HttpServer};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use montecell_engine::Workbook;
 use montecell_shared::blob::BlobStore;
 use montecell_shared::db::Database;
 use montecell_shared::problem::Problem;
 use montecell_shared::queue::Queue;
 use montecell_shared::settings::Settings;
+use montecell_shared::workbooks::WorkbookCache;
 
 use crate::error::problem_response;
 
-/// Parsed workbooks by content hash: submissions are checked against the workbook without
-/// reading and parsing it again each time.
+/// The answers of `GET /v1/simulations/{id}` for final simulations, which never change again:
+/// polling a finished simulation costs no database query. Bounded by total bytes; the oldest
+/// entries go first.
 #[derive(Debug, Default)]
-pub struct WorkbookCache {
-    entries: Mutex<Vec<(String, Arc<Workbook>)>>,
+pub struct FinishedCache {
+    inner: Mutex<FinishedEntries>,
 }
 
-/// Workbooks kept.
-const CACHED_WORKBOOKS: usize = 16;
+#[derive(Debug, Default)]
+struct FinishedEntries {
+    map: HashMap<(String, String), Bytes>,
+    order: VecDeque<(String, String)>,
+    bytes: usize,
+}
 
-impl WorkbookCache {
-    /// The workbook with this hash, when cached (and marks it recently used).
-    pub fn get(&self, sha256: &str) -> Option<Arc<Workbook>> {
-        let mut entries = self.entries.lock().ok()?;
-        let pos = entries.iter().position(|(k, _)| k == sha256)?;
-        let entry = entries.remove(pos);
-        let wb = entry.1.clone();
-        entries.push(entry);
-        Some(wb)
+/// Bytes of answers kept.
+const FINISHED_CACHE_BYTES: usize = 64 << 20;
+
+impl FinishedCache {
+    /// The cached answer for a tenant's simulation.
+    pub fn get(&self, tenant: &str, id: &str) -> Option<Bytes> {
+        let inner = self.inner.lock().ok()?;
+        inner.map.get(&(tenant.to_owned(), id.to_owned())).cloned()
     }
 
-    /// Keeps a workbook, dropping the least recently used beyond the capacity.
-    pub fn insert(&self, sha256: &str, wb: Arc<Workbook>) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.retain(|(k, _)| k != sha256);
-            entries.push((sha256.to_owned(), wb));
-            while entries.len() > CACHED_WORKBOOKS {
-                entries.remove(0);
+    /// Keeps an answer.
+    pub fn insert(&self, tenant: &str, id: &str, body: Bytes) {
+        let Ok(mut inner) = self.inner.lock() else { return };
+        let key = (tenant.to_owned(), id.to_owned());
+        if body.len() > FINISHED_CACHE_BYTES / 16 || inner.map.contains_key(&key) {
+            return;
+        }
+        inner.bytes += body.len();
+        inner.map.insert(key.clone(), body);
+        inner.order.push_back(key);
+        while inner.bytes > FINISHED_CACHE_BYTES {
+            let Some(old) = inner.order.pop_front() else { break };
+            if let Some(b) = inner.map.remove(&old) {
+                inner.bytes -= b.len();
             }
         }
     }
@@ -78,6 +91,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Parsed workbooks.
     pub workbooks: WorkbookCache,
+    /// Answers for final simulations.
+    pub finished: FinishedCache,
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
 }
@@ -85,7 +100,15 @@ pub struct AppState {
 impl AppState {
     /// The state of an API process.
     pub fn new(db: Database, blobs: BlobStore, queue: Queue, settings: Settings) -> AppState {
-        AppState { db, blobs, queue, settings, workbooks: WorkbookCache::default(), metrics: metrics_handle() }
+        AppState {
+            db,
+            blobs,
+            queue,
+            settings,
+            workbooks: WorkbookCache::default(),
+            finished: FinishedCache::default(),
+            metrics: metrics_handle(),
+        }
     }
 }
 

@@ -137,7 +137,7 @@ impl SimulationRow {
     }
 
     /// As the API shows it, with the results when given.
-    pub fn resource(&self, results: Option<serde_json::Value>) -> Result<SimulationResource, DbError> {
+    pub fn resource(&self, results: Option<Box<serde_json::value::RawValue>>) -> Result<SimulationResource, DbError> {
         let total = self.iterations_total.max(0) as u64;
         let done = self.iterations_done.max(0) as u64;
         Ok(SimulationResource {

@@ -6,7 +6,8 @@
 //! 4. [`db`] — Postgres or SQLite: the rows and every state transition of a simulation;
 //! 5. [`blob`] — a local folder or S3: workbooks and raw samples;
 //! 6. [`samples`] — the raw samples' format;
-//! 7. [`queue`] — apalis on Redis or SQLite: the jobs that say "run this simulation".
+//! 7. [`queue`] — apalis on Redis or SQLite: the jobs that say "run this simulation";
+//! 8. [`workbooks`] — parsed workbooks by content hash, kept between requests and jobs.
 
 pub mod blob;
 pub mod db;
@@ -15,6 +16,7 @@ pub mod queue;
 pub mod resources;
 pub mod samples;
 pub mod settings;
+pub mod workbooks;
 
 /// The montecell version, as built.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -137,7 +137,7 @@ pub struct Webhook {
 }
 
 /// A simulation: its request, where it is, and when it succeeded its results.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct SimulationResource {
     /// Identifier (a UUIDv7).
     pub id: String,
@@ -179,7 +179,7 @@ pub struct SimulationResource {
     /// per output, and the engine that ran it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
-    pub results: Option<serde_json::Value>,
+    pub results: Option<Box<serde_json::value::RawValue>>,
 }
 
 /// A page of a list, newest first.

@@ -150,20 +150,39 @@ async fn attempt(state: &Arc<WorkerState>, row: &SimulationRow) -> Result<u64, S
     let model = state.db.model(&row.tenant_id, &row.model_id).await?.ok_or_else(|| {
         Stop::Permanent(Problem::new(404, "not-found", "Model not found").detail(row.model_id.clone()))
     })?;
-    let bytes = state.blobs.get(&model.blob_key).await.map_err(|e| {
-        Stop::Transient(Problem::new(503, "blob-store-unavailable", "Blob store unavailable").detail(e.to_string()))
-    })?;
+    let wb = match state.workbooks.get(&model.sha256) {
+        Some(wb) => wb,
+        None => {
+            let bytes = state.blobs.get(&model.blob_key).await.map_err(|e| {
+                Stop::Transient(
+                    Problem::new(503, "blob-store-unavailable", "Blob store unavailable").detail(e.to_string()),
+                )
+            })?;
+            let wb = tokio::task::spawn_blocking(move || import::read_bytes(&bytes, &Limits::default()))
+                .await
+                .map_err(|e| {
+                    Stop::Transient(
+                        Problem::new(500, "engine-crashed", "The import stopped unexpectedly").detail(e.to_string()),
+                    )
+                })?
+                .map_err(|e| {
+                    Stop::Permanent(
+                        Problem::new(422, "invalid-workbook", "The workbook cannot be read").detail(e.to_string()),
+                    )
+                })?;
+            let wb = Arc::new(wb);
+            state.workbooks.insert(&model.sha256, wb.clone());
+            wb
+        }
+    };
 
     let done = Arc::new(AtomicU64::new(0));
     let cancel = Arc::new(AtomicBool::new(false));
-    let finished = Arc::new(AtomicBool::new(false));
+    let shutdown = Arc::new(AtomicBool::new(false));
     let threads = state.settings.engine_threads;
     let engine = {
         let (done, cancel) = (done.clone(), cancel.clone());
         tokio::task::spawn_blocking(move || {
-            let wb = import::read_bytes(&bytes, &Limits::default()).map_err(|e| {
-                Problem::new(422, "invalid-workbook", "The workbook cannot be read").detail(e.to_string())
-            })?;
             let progress = |n: u64, _total: u64| {
                 done.fetch_max(n, Ordering::Relaxed);
             };
@@ -178,33 +197,30 @@ async fn attempt(state: &Arc<WorkerState>, row: &SimulationRow) -> Result<u64, S
         })
     };
 
-    // Progress, heartbeat and cancellation, every interval, until the engine returns.
+    // Progress, heartbeat and cancellation, every interval, until the engine returns (then the
+    // watcher is stopped at once: a short job does not wait for the next tick).
     let watcher = {
-        let (state, done, cancel, finished) = (state.clone(), done.clone(), cancel.clone(), finished.clone());
+        let (state, done, cancel, shutdown) = (state.clone(), done.clone(), cancel.clone(), shutdown.clone());
         let (id, attempt) = (row.id.clone(), row.attempt);
         let interval = Duration::from_millis(state.settings.progress_interval_ms.max(10));
         tokio::spawn(async move {
-            let mut shutdown_seen = false;
             loop {
                 tokio::time::sleep(interval).await;
-                if finished.load(Ordering::Relaxed) {
-                    return shutdown_seen;
-                }
                 match state.db.progress(&id, attempt, done.load(Ordering::Relaxed), now_millis()).await {
                     Ok(true) => cancel.store(true, Ordering::Relaxed),
                     Ok(false) => {}
                     Err(e) => tracing::warn!(simulation = %id, error = %e, "progress write failed"),
                 }
                 if state.past_shutdown_deadline() {
-                    shutdown_seen = true;
+                    shutdown.store(true, Ordering::Relaxed);
                     cancel.store(true, Ordering::Relaxed);
                 }
             }
         })
     };
     let result = engine.await;
-    finished.store(true, Ordering::Relaxed);
-    let shutdown = watcher.await.unwrap_or(false);
+    watcher.abort();
+    let shutdown = shutdown.load(Ordering::Relaxed);
     let simulation = match result {
         Ok(Ok(sim)) => sim,
         Ok(Err(p)) if p.slug() == "canceled" => return Err(if shutdown { Stop::Shutdown } else { Stop::Canceled }),

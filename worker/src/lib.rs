@@ -24,6 +24,7 @@ use montecell_shared::blob::BlobStore;
 use montecell_shared::db::Database;
 use montecell_shared::queue::{Queue, SimulationJob};
 use montecell_shared::settings::Settings;
+use montecell_shared::workbooks::WorkbookCache;
 
 /// A worker that cannot start or stopped badly.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +49,8 @@ pub struct WorkerState {
     pub name: String,
     /// The device recorded in results (`None`: the CPU engine).
     pub device: Option<String>,
+    /// Parsed workbooks by content hash.
+    pub workbooks: WorkbookCache,
     /// Set when a shutdown signal arrives: running jobs are handed back after it.
     shutdown_deadline: Mutex<Option<Instant>>,
 }
@@ -59,7 +62,16 @@ impl WorkerState {
         if !settings.gpu.is_empty() {
             tracing::warn!(gpu = %settings.gpu, "a GPU was asked for, but this build has no GPU engine yet: running on the CPU engine");
         }
-        WorkerState { db, blobs, queue, settings, name, device: None, shutdown_deadline: Mutex::new(None) }
+        WorkerState {
+            db,
+            blobs,
+            queue,
+            settings,
+            name,
+            device: None,
+            workbooks: WorkbookCache::default(),
+            shutdown_deadline: Mutex::new(None),
+        }
     }
 
     /// The delay before retry number `attempt` (1-based): `retry_backoff_ms × 2^(attempt-1)`,

@@ -276,7 +276,9 @@ pub async fn create(
 async fn resource(state: &AppState, row: &SimulationRow) -> Result<SimulationResource, ApiError> {
     let results = if row.status() == Status::Succeeded {
         match state.db.result(&row.id).await? {
-            Some(r) => Some(serde_json::from_str(&r.result).map_err(montecell_shared::db::DbError::from)?),
+            Some(r) => {
+                Some(serde_json::value::RawValue::from_string(r.result).map_err(montecell_shared::db::DbError::from)?)
+            }
             None => None,
         }
     } else {
@@ -304,8 +306,17 @@ fn with_retry_after(resource: &SimulationResource, mut r: actix_web::HttpRespons
 )]
 #[get("/v1/simulations/{id}")]
 pub async fn show(state: Data<AppState>, tenant: Tenant, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    if let Some(body) = state.finished.get(&tenant.0, &id) {
+        return Ok(HttpResponse::Ok().content_type("application/json").body(body));
+    }
     let row = state.db.simulation(&tenant.0, &id).await?.ok_or_else(|| ApiError::not_found("simulation", &id))?;
     let res = resource(&state, &row).await?;
+    if res.status.is_final() {
+        // A final simulation never changes again: keep its answer.
+        let body = Bytes::from(serde_json::to_vec(&res).map_err(montecell_shared::db::DbError::from)?);
+        state.finished.insert(&tenant.0, &id, body.clone());
+        return Ok(HttpResponse::Ok().content_type("application/json").body(body));
+    }
     Ok(with_retry_after(&res, HttpResponse::Ok()))
 }
 
