@@ -137,6 +137,19 @@ async fn start(role: Role, settings: Settings) -> Result<(), String> {
     } else {
         None
     };
+    if role == Role::Worker && !settings.metrics_bind.is_empty() {
+        let listener = TcpListener::bind(&settings.metrics_bind)
+            .map_err(|e| format!("cannot listen on {} (metrics_bind): {e}", settings.metrics_bind))?;
+        let server = montecell_api::serve_metrics(listener).map_err(|e| e.to_string())?;
+        let handle = server.handle();
+        let stop = stopped();
+        tokio::spawn(async move {
+            stop.await;
+            handle.stop(true).await;
+        });
+        tracing::info!("worker metrics on http://{}/metrics", settings.metrics_bind);
+        tokio::spawn(server);
+    }
     let worker = if role != Role::Api {
         let state = Arc::new(WorkerState::new(db.clone(), blobs, queue, settings));
         Some(tokio::spawn(montecell_worker::run(state, stopped())))

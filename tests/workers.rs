@@ -130,7 +130,11 @@ async fn two_workers_share_the_queue(b: Backends, name: &str) {
     let Some(app) = TestApp::spawn(b, 0, name).await else { return };
     let model = app.upload_example("npv.xlsx").await;
     let model_id = model["id"].as_str().unwrap_or_default().to_owned();
-    let mut workers = vec![spawn_worker(&app.settings), spawn_worker(&app.settings)];
+    // The first worker also serves its metrics.
+    let metrics_port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
+    let mut with_metrics = app.settings.clone();
+    with_metrics.metrics_bind = format!("127.0.0.1:{metrics_port}");
+    let mut workers = vec![spawn_worker(&with_metrics), spawn_worker(&app.settings)];
     let mut ids = Vec::new();
     for seed in 0..16 {
         let mut s = spec(200_000);
@@ -146,6 +150,17 @@ async fn two_workers_share_the_queue(b: Backends, name: &str) {
         assert_eq!(app.db.result_count(id).await.expect("count"), 1);
         *by_worker.entry(done["worker"].as_str().unwrap_or_default().to_owned()).or_default() += 1;
     }
+    let metrics = app
+        .client
+        .get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+        .send()
+        .await
+        .expect("worker metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(metrics.contains("montecell_jobs_finished_total{status=\"succeeded\"}"), "{metrics}");
+    assert!(metrics.contains("montecell_job_duration_seconds"), "{metrics}");
     for w in &mut workers {
         let _ = w.kill();
         let _ = w.wait();

@@ -200,6 +200,28 @@ pub fn configure(state: Data<AppState>) -> impl FnOnce(&mut web::ServiceConfig) 
     }
 }
 
+/// `/metrics` and `/healthz` alone, for a worker process.
+pub fn serve_metrics(listener: TcpListener) -> std::io::Result<Server> {
+    let handle = metrics_handle();
+    let server = HttpServer::new(move || {
+        let handle = handle.clone();
+        App::new()
+            .route(
+                "/metrics",
+                web::get().to(move || {
+                    let body = handle.render();
+                    async move { HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body) }
+                }),
+            )
+            .route("/healthz", web::get().to(|| async { HttpResponse::Ok().content_type("text/plain").body("ok") }))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
 /// The API on a bound listener.
 pub fn serve(state: Arc<AppState>, listener: TcpListener) -> std::io::Result<Server> {
     let workers = match state.settings.http_workers {

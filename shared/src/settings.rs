@@ -54,6 +54,7 @@ pub struct Settings {
     pub shutdown_timeout_ms: u64,
     pub worker_name: String,
     pub gpu: String,
+    pub metrics_bind: String,
     pub max_iterations: u64,
     pub page_size_max: u32,
     pub log: String,
