@@ -64,6 +64,9 @@ async fn walkthrough(b: Backends, name: &str) {
     assert!(npv["percentiles"].as_array().is_some_and(|p| p.len() >= 15), "{npv}");
     assert!(npv["mean"].as_f64().is_some_and(f64::is_finite));
     assert_eq!(app.db.result_count(&id).await.expect("count"), 1);
+    // Every read filters by tenant: another tenant does not see it (the API answers 404).
+    assert!(app.db.simulation("another-tenant", &id).await.expect("query").is_none());
+    assert!(app.db.model("another-tenant", &model_id).await.expect("query").is_none());
 
     // Samples: CSV and binary agree with the statistics.
     let csv = app.client.get(app.url(&format!("/v1/simulations/{id}/samples?output=NPV"))).send().await.expect("csv");
@@ -340,3 +343,50 @@ async fn openapi_and_docs() {
     assert!(page.contains("/openapi.json"));
     assert_eq!(app.client.get(app.url("/healthz")).send().await.expect("healthz").status(), 200);
 }
+
+/// Lost queue messages (Redis flushed, a crash between two writes) are found by the workers'
+/// sweep and enqueued again; duplicate messages of a running job are ignored.
+async fn lost_and_duplicate_messages(b: Backends, name: &str) {
+    let Some(mut app) = TestApp::spawn_with(b, 0, name, |s| s.requeue_after_ms = 1500).await else { return };
+    let model = app.upload_example("npv.xlsx").await;
+    let model_id = model["id"].as_str().unwrap_or_default().to_owned();
+    let lost: Value = app.submit(&model_id, small_spec(1000)).await.json().await.expect("json");
+    let lost_id = lost["id"].as_str().unwrap_or_default().to_owned();
+    // The message disappears from the queue before any worker sees it.
+    match &app.queue {
+        montecell_shared::queue::Queue::Redis { conn, .. } => {
+            let mut conn = conn.clone();
+            let keys: Vec<String> = redis::cmd("KEYS")
+                .arg(format!("{}*", app.settings.queue_name))
+                .query_async(&mut conn)
+                .await
+                .expect("keys");
+            assert!(!keys.is_empty(), "the queue has keys");
+            let _: i64 = redis::cmd("DEL").arg(&keys).query_async(&mut conn).await.expect("del");
+        }
+        montecell_shared::queue::Queue::Sqlite { pool, .. } => {
+            let gone = sqlx::query("DELETE FROM Jobs").execute(pool).await.expect("delete").rows_affected();
+            assert_eq!(gone, 1);
+        }
+    }
+    app.add_worker().await;
+    let done = app.wait_final(&lost_id, Duration::from_secs(60)).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(done["attempt"], 1);
+
+    // A duplicate message while the job runs: ignored, the run goes on, one attempt.
+    let long: Value = app.submit(&model_id, small_spec(3_000_000)).await.json().await.expect("json");
+    let long_id = long["id"].as_str().unwrap_or_default().to_owned();
+    app.wait_for(&long_id, Duration::from_secs(60), |v| v["progress"]["iterations_done"].as_u64().unwrap_or(0) > 0)
+        .await;
+    app.add_worker().await;
+    for _ in 0..3 {
+        app.queue.push(montecell_shared::queue::SimulationJob { simulation_id: long_id.clone() }).await.expect("push");
+    }
+    let done = app.wait_final(&long_id, Duration::from_secs(120)).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(done["attempt"], 1, "duplicates did not start runs: {done}");
+    assert_eq!(app.db.result_count(&long_id).await.expect("count"), 1);
+    app.stop_workers().await;
+}
+on_both_backends!(lost_and_duplicate_messages);

@@ -365,3 +365,28 @@ fn an_operation_repeated_on_the_same_values_is_computed_once() {
     let (b, c) = (&sim.samples.outputs[0], &sim.samples.outputs[1]);
     assert!(b.iter().zip(c).all(|(b, c)| (b / 2.0 - c / 3.0).abs() < 1e-12));
 }
+
+/// `detect` lists the workbook's own distribution calls and output markers, one per call.
+#[test]
+fn detect_lists_distribution_calls_and_markers() {
+    let wb = workbook_from_cells(&[
+        ("A1", "=RiskNormal(10, 2) + _xll.RiskUniform(0, 1)"),
+        ("A2", "=RAND()"),
+        ("A3", "=A1 + A2 + RiskOutput(\"total\")"),
+        ("A4", "=PsiOutput() + A3"),
+        ("A5", "=SUM(A1:A4)"),
+    ]);
+    let (inputs, outputs) = montecell_engine::compile::detect(&wb);
+    let pairs = |d: &[montecell_engine::compile::Detected]| -> Vec<(String, String)> {
+        d.iter().map(|d| (d.cell.clone(), d.function.clone())).collect()
+    };
+    assert_eq!(
+        pairs(&inputs),
+        [("Sheet1!A1", "RISKNORMAL"), ("Sheet1!A1", "RISKUNIFORM"), ("Sheet1!A2", "RAND")]
+            .map(|(a, b)| (a.to_owned(), b.to_owned()))
+    );
+    assert_eq!(
+        pairs(&outputs),
+        [("Sheet1!A3", "RISKOUTPUT"), ("Sheet1!A4", "PSIOUTPUT")].map(|(a, b)| (a.to_owned(), b.to_owned()))
+    );
+}

@@ -185,6 +185,8 @@ pub struct ResultRow {
 pub enum Claim {
     /// Run it: the row as claimed (its `attempt` is this run's).
     Run(Box<SimulationRow>),
+    /// A live worker runs it (a duplicate delivery): nothing to do.
+    Busy,
     /// Already final (a redelivery): nothing to do.
     Final(Status),
     /// Cancellation was asked before it ran: now canceled.
@@ -434,14 +436,16 @@ impl Database {
     // The worker's transitions.
 
     /// queued|running → running, attempt + 1: the start of a run. A running row is taken over
-    /// too: that is a redelivery after its worker died.
-    pub async fn claim(&self, id: &str, worker: &str, now: Millis) -> Result<Claim, DbError> {
+    /// only when its heartbeat is older than `stale_before` (its worker died and the backend
+    /// redelivered the job); a duplicate delivery of a job that a live worker runs is `Busy`.
+    pub async fn claim(&self, id: &str, worker: &str, now: Millis, stale_before: Millis) -> Result<Claim, DbError> {
         let claimed = sqlx::query_as::<_, SimulationRow>(
-            concat!("UPDATE simulations SET status = 'running', attempt = attempt + 1, worker = $2, started_at = COALESCE(started_at, $3), heartbeat_at = $3, updated_at = $3, iterations_done = 0 WHERE id = $1 AND status IN ('queued', 'running') AND cancel_requested = 0 AND attempt < max_attempts RETURNING ", simulation_columns!()),
+            concat!("UPDATE simulations SET status = 'running', attempt = attempt + 1, worker = $2, started_at = COALESCE(started_at, $3), heartbeat_at = $3, updated_at = $3, iterations_done = 0 WHERE id = $1 AND (status = 'queued' OR (status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < $4))) AND cancel_requested = 0 AND attempt < max_attempts RETURNING ", simulation_columns!()),
         )
         .bind(id)
         .bind(worker)
         .bind(now)
+        .bind(stale_before)
         .fetch_optional(&self.pool)
         .await?;
         if let Some(row) = claimed {
@@ -451,6 +455,9 @@ impl Database {
         let status = row.status();
         if status.is_final() {
             return Ok(Claim::Final(status));
+        }
+        if status == Status::Running && row.heartbeat_at.is_some_and(|h| h >= stale_before) {
+            return Ok(Claim::Busy);
         }
         if row.cancel_requested != 0 {
             let moved = self.finish_canceled(id, now).await?;
@@ -475,6 +482,35 @@ impl Database {
 
     async fn final_status(&self, id: &str) -> Result<Status, DbError> {
         Ok(self.simulation_any_tenant(id).await?.map(|r| r.status()).unwrap_or(Status::Failed))
+    }
+
+    /// Simulations whose queue message may be lost: queued and untouched since `before`, or
+    /// running with a heartbeat older than `before`. Their `updated_at` is set to `now`, so each
+    /// is returned at most once per period. At most `limit`.
+    pub async fn stale(&self, before: Millis, now: Millis, limit: u32) -> Result<Vec<String>, DbError> {
+        let ids: Vec<(String,)> = sqlx::query_as(
+            "SELECT id FROM simulations WHERE (status = 'queued' AND updated_at < $1) OR (status = 'running' AND heartbeat_at < $1) ORDER BY id LIMIT $2",
+        )
+        .bind(before)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for (id,) in ids {
+            let touched = sqlx::query(
+                "UPDATE simulations SET updated_at = $2 WHERE id = $1 AND ((status = 'queued' AND updated_at < $3) OR (status = 'running' AND heartbeat_at < $3))",
+            )
+            .bind(&id)
+            .bind(now)
+            .bind(before)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+            if touched == 1 {
+                out.push(id);
+            }
+        }
+        Ok(out)
     }
 
     /// Progress of a running attempt, which is also its heartbeat. Returns whether cancellation

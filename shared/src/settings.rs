@@ -52,6 +52,7 @@ pub struct Settings {
     pub poll_interval_ms: u64,
     pub progress_interval_ms: u64,
     pub shutdown_timeout_ms: u64,
+    pub requeue_after_ms: u64,
     pub worker_name: String,
     pub gpu: String,
     pub metrics_bind: String,

@@ -67,8 +67,13 @@ impl From<DbError> for Stop {
 /// Handles one delivery.
 pub async fn handle(state: &Arc<WorkerState>, job: &SimulationJob) -> Result<Outcome, JobError> {
     let id = job.simulation_id.as_str();
-    let row = match state.db.claim(id, &state.name, now_millis()).await? {
+    let now = now_millis();
+    let row = match state.db.claim(id, &state.name, now, now - state.stale_heartbeat_ms()).await? {
         Claim::Run(row) => row,
+        Claim::Busy => {
+            tracing::info!(simulation = id, "a live worker runs it; duplicate delivery ignored");
+            return Ok(Outcome::Skipped);
+        }
         Claim::Final(status) => {
             tracing::info!(simulation = id, status = status.as_str(), "already final; delivery ignored");
             return Ok(Outcome::Skipped);

@@ -83,6 +83,15 @@ impl WorkerState {
         Duration::from_millis((capped * jitter) as u64)
     }
 
+    /// A running row whose heartbeat is older than this belongs to a dead worker: a live
+    /// worker writes it every `progress_interval_ms`. Three intervals, or half the backend's
+    /// heartbeat interval if that is longer — and shorter than the backend takes to redeliver
+    /// a dead worker's job (about one heartbeat interval with apalis-redis), so the redelivery
+    /// finds the row stale.
+    pub fn stale_heartbeat_ms(&self) -> i64 {
+        (3 * self.settings.progress_interval_ms).max(self.settings.heartbeat_interval_ms / 2) as i64
+    }
+
     /// Starts the shutdown clock: running jobs get `shutdown_timeout_ms`, then are handed back.
     pub fn begin_shutdown(&self) {
         if let Ok(mut d) = self.shutdown_deadline.lock()
@@ -157,6 +166,7 @@ pub async fn run(
             })
         }
     };
+    let sweeper = tokio::spawn(sweep(state.clone()));
     let on_signal = {
         let state = state.clone();
         async move {
@@ -166,5 +176,31 @@ pub async fn run(
             Ok(())
         }
     };
-    monitor.run_with_signal(on_signal).await.map_err(|e| WorkerError::Monitor(e.to_string()))
+    let result = monitor.run_with_signal(on_signal).await.map_err(|e| WorkerError::Monitor(e.to_string()));
+    sweeper.abort();
+    result
+}
+
+/// Every `requeue_after_ms / 4`, re-enqueues the simulations whose message may have been lost
+/// (queued but untouched for `requeue_after_ms`, or running with a heartbeat that old): a
+/// Redis that lost its data, a crash between two writes. A duplicate message is harmless: the
+/// claim skips a job that is final or run by a live worker.
+async fn sweep(state: Arc<WorkerState>) {
+    let after = state.settings.requeue_after_ms.max(1000);
+    let period = Duration::from_millis(after / 4);
+    loop {
+        tokio::time::sleep(period).await;
+        let now = montecell_shared::resources::now_millis();
+        match state.db.stale(now - after as i64, now, 100).await {
+            Ok(ids) => {
+                for id in ids {
+                    tracing::warn!(simulation = %id, "no progress for {after} ms: enqueued again");
+                    if let Err(e) = state.queue.push(SimulationJob { simulation_id: id.clone() }).await {
+                        tracing::warn!(simulation = %id, error = %e, "could not enqueue it again");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "sweep for lost jobs failed"),
+        }
+    }
 }
