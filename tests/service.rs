@@ -11,23 +11,6 @@ use std::time::Duration;
 use common::{Backends, TestApp, example_spec};
 use serde_json::{Value, json};
 
-/// Runs an async test body on both backends.
-macro_rules! on_both_backends {
-    ($body:ident) => {
-        mod $body {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn embedded() {
-                super::$body(Backends::Embedded, concat!(stringify!($body), "::embedded")).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn services() {
-                super::$body(Backends::Services, concat!(stringify!($body), "::services")).await;
-            }
-        }
-    };
-}
-
 fn small_spec(iterations: u64) -> Value {
     let mut spec = example_spec("npv.spec.json");
     spec["iterations"] = json!(iterations);

@@ -13,22 +13,6 @@ use common::{Backends, TestApp, example_spec};
 use montecell_shared::settings::Settings;
 use serde_json::{Value, json};
 
-macro_rules! on_both_backends {
-    ($body:ident) => {
-        mod $body {
-            use super::*;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn embedded() {
-                super::$body(Backends::Embedded, concat!(stringify!($body), "::embedded")).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn services() {
-                super::$body(Backends::Services, concat!(stringify!($body), "::services")).await;
-            }
-        }
-    };
-}
-
 /// `montecell worker` with the test's settings, as `MONTECELL_*` variables.
 fn spawn_worker(settings: &Settings) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_montecell"));

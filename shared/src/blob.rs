@@ -126,6 +126,17 @@ impl BlobStore {
         Ok(dir.join(key))
     }
 
+    /// A temporary name beside the blob's path, and the path (its folder created): blobs are
+    /// written to the temporary name and renamed, so a reader never sees half a blob.
+    async fn local_target(dir: &Path, key: &str) -> Result<(PathBuf, PathBuf), BlobError> {
+        let path = Self::local_path(dir, key)?;
+        if let Some(parent) = path.parent() {
+            tokio::fs::create_dir_all(parent).await?;
+        }
+        let tmp = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4().simple()));
+        Ok((tmp, path))
+    }
+
     /// Is there a blob under `key`?
     pub async fn exists(&self, key: &str) -> Result<bool, BlobError> {
         match self {
@@ -146,15 +157,9 @@ impl BlobStore {
     pub async fn put_file(&self, key: &str, file: &Path) -> Result<(), BlobError> {
         match self {
             BlobStore::Local(dir) => {
-                let path = Self::local_path(dir, key)?;
-                if let Some(parent) = path.parent() {
-                    tokio::fs::create_dir_all(parent).await?;
-                }
-                // Copy to a temporary name, then rename: a reader never sees half a blob.
-                let tmp = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4().simple()));
+                let (tmp, path) = Self::local_target(dir, key).await?;
                 tokio::fs::copy(file, &tmp).await?;
-                tokio::fs::rename(&tmp, &path).await?;
-                Ok(())
+                Ok(tokio::fs::rename(&tmp, &path).await?)
             }
             BlobStore::S3 { client, bucket } => {
                 check_key(key)?;
@@ -169,14 +174,9 @@ impl BlobStore {
     pub async fn put_bytes(&self, key: &str, bytes: Vec<u8>) -> Result<(), BlobError> {
         match self {
             BlobStore::Local(dir) => {
-                let path = Self::local_path(dir, key)?;
-                if let Some(parent) = path.parent() {
-                    tokio::fs::create_dir_all(parent).await?;
-                }
-                let tmp = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4().simple()));
+                let (tmp, path) = Self::local_target(dir, key).await?;
                 tokio::fs::write(&tmp, bytes).await?;
-                tokio::fs::rename(&tmp, &path).await?;
-                Ok(())
+                Ok(tokio::fs::rename(&tmp, &path).await?)
             }
             BlobStore::S3 { client, bucket } => {
                 check_key(key)?;

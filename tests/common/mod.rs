@@ -22,6 +22,25 @@ use sqlx::Connection;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+/// Defines `mod $body { embedded, services }`: two tests running `$body(backends, name)` on
+/// the embedded backends and on Postgres + Redis + S3.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($body:ident) => {
+        mod $body {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn embedded() {
+                super::$body(Backends::Embedded, concat!(stringify!($body), "::embedded")).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn services() {
+                super::$body(Backends::Services, concat!(stringify!($body), "::services")).await;
+            }
+        }
+    };
+}
+
 /// Which backends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backends {

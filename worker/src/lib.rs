@@ -144,27 +144,22 @@ pub async fn run(
     let grace = Duration::from_millis(settings.shutdown_timeout_ms) + Duration::from_secs(10);
     let monitor = Monitor::new().shutdown_timeout(grace);
     let name = state.name.clone();
+    // The two backends are different types with the same builder calls.
+    macro_rules! register {
+        ($storage:expr) => {{
+            let (state, storage) = (state.clone(), $storage);
+            monitor.register(move |_| {
+                WorkerBuilder::new(name.clone())
+                    .backend(storage.clone().poll_with_interval(poll))
+                    .data(state.clone())
+                    .concurrency(concurrency)
+                    .build(deliver)
+            })
+        }};
+    }
     let monitor = match state.queue.clone() {
-        Queue::Redis { storage, .. } => {
-            let state = state.clone();
-            monitor.register(move |_| {
-                WorkerBuilder::new(name.clone())
-                    .backend(storage.clone().poll_with_interval(poll))
-                    .data(state.clone())
-                    .concurrency(concurrency)
-                    .build(deliver)
-            })
-        }
-        Queue::Sqlite { storage, .. } => {
-            let state = state.clone();
-            monitor.register(move |_| {
-                WorkerBuilder::new(name.clone())
-                    .backend(storage.clone().poll_with_interval(poll))
-                    .data(state.clone())
-                    .concurrency(concurrency)
-                    .build(deliver)
-            })
-        }
+        Queue::Redis { storage, .. } => register!(storage),
+        Queue::Sqlite { storage, .. } => register!(storage),
     };
     let sweeper = tokio::spawn(sweep(state.clone()));
     let on_signal = {
