@@ -9,7 +9,7 @@ use crate::routes::{health, models, simulations};
     info(title = "montecell", description = "Monte Carlo simulation of Excel workbooks. Every error is `application/problem+json` (RFC 9457)."),
     paths(
         models::create, models::show, models::list,
-        simulations::create, simulations::show, simulations::list, simulations::cancel, simulations::samples,
+        simulations::create, simulations::show, simulations::list, simulations::cancel, simulations::samples, simulations::webhook_deliveries,
         health::healthz, health::readyz, health::metrics,
     ),
     tags(

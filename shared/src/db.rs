@@ -102,6 +102,8 @@ pub struct SimulationRow {
     pub spec: String,
     /// The webhook as JSON.
     pub webhook: Option<String>,
+    /// The webhook's signing secret.
+    pub webhook_secret: Option<String>,
     /// [`Status`] as text.
     pub status: String,
     /// Runs started.
@@ -218,7 +220,7 @@ pub enum KeyUse {
 /// The columns of [`SimulationRow`], for `concat!` into queries.
 macro_rules! simulation_columns {
     () => {
-        "id, tenant_id, model_id, spec, webhook, status, attempt, max_attempts, iterations_done, iterations_total, cancel_requested, worker, error, created_at, started_at, heartbeat_at, finished_at, updated_at"
+        "id, tenant_id, model_id, spec, webhook, webhook_secret, status, attempt, max_attempts, iterations_done, iterations_total, cancel_requested, worker, error, created_at, started_at, heartbeat_at, finished_at, updated_at"
     };
 }
 
@@ -326,7 +328,7 @@ impl Database {
     /// Stores a new simulation (status `queued`).
     pub async fn insert_simulation(&self, s: &SimulationRow) -> Result<(), DbError> {
         sqlx::query(
-            "INSERT INTO simulations (id, tenant_id, model_id, spec, webhook, status, attempt, max_attempts, iterations_done, iterations_total, cancel_requested, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            "INSERT INTO simulations (id, tenant_id, model_id, spec, webhook, status, attempt, max_attempts, iterations_done, iterations_total, cancel_requested, created_at, updated_at, webhook_secret) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(&s.id)
         .bind(&s.tenant_id)
@@ -341,6 +343,7 @@ impl Database {
         .bind(s.cancel_requested)
         .bind(s.created_at)
         .bind(s.updated_at)
+        .bind(&s.webhook_secret)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -419,17 +422,34 @@ impl Database {
         Ok(rows.into_iter().filter_map(|(s, n)| Status::parse(&s).map(|s| (s, n))).collect())
     }
 
-    /// Asks to cancel: a queued simulation becomes `canceled` at once; a running one is flagged
-    /// (its worker stops between batches); a final one is left alone. Returns the row after.
+    /// Asks to cancel: a queued simulation becomes `canceled` at once (with its webhook message
+    /// in the same transaction); a running one is flagged (its worker stops between batches); a
+    /// final one is left alone. Returns the row after.
     pub async fn request_cancel(&self, tenant: &str, id: &str, now: Millis) -> Result<Option<SimulationRow>, DbError> {
-        sqlx::query(
-            "UPDATE simulations SET status = CASE WHEN status = 'queued' THEN 'canceled' ELSE status END, finished_at = CASE WHEN status = 'queued' THEN $3 ELSE finished_at END, cancel_requested = 1, updated_at = $3 WHERE tenant_id = $1 AND id = $2 AND status IN ('queued', 'running')",
+        let mut tx = self.pool.begin().await?;
+        let canceled = sqlx::query(
+            "UPDATE simulations SET status = 'canceled', finished_at = $3, cancel_requested = 1, updated_at = $3 WHERE tenant_id = $1 AND id = $2 AND status = 'queued'",
         )
         .bind(tenant)
         .bind(id)
         .bind(now)
-        .execute(&self.pool)
-        .await?;
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if canceled {
+            outbox(&mut tx, id, now).await?;
+        } else {
+            sqlx::query(
+                "UPDATE simulations SET cancel_requested = 1, updated_at = $3 WHERE tenant_id = $1 AND id = $2 AND status = 'running'",
+            )
+            .bind(tenant)
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         self.simulation(tenant, id).await
     }
 
@@ -552,6 +572,9 @@ impl Database {
         .await?
         .rows_affected()
             == 1;
+        if moved {
+            outbox(&mut tx, &result.simulation_id, now).await?;
+        }
         tx.commit().await?;
         Ok(moved)
     }
@@ -564,20 +587,32 @@ impl Database {
         } else {
             "UPDATE simulations SET status = 'queued', error = $2, updated_at = $3 WHERE id = $1 AND status = 'running'"
         };
-        Ok(sqlx::query(sql).bind(id).bind(error).bind(now).execute(&self.pool).await?.rows_affected() == 1)
+        let mut tx = self.pool.begin().await?;
+        let moved = sqlx::query(sql).bind(id).bind(error).bind(now).execute(&mut *tx).await?.rows_affected() == 1;
+        if moved && last {
+            outbox(&mut tx, id, now).await?;
+        }
+        tx.commit().await?;
+        Ok(moved)
     }
 
     /// queued|running → canceled.
     pub async fn finish_canceled(&self, id: &str, now: Millis) -> Result<bool, DbError> {
-        Ok(sqlx::query(
+        let mut tx = self.pool.begin().await?;
+        let moved = sqlx::query(
             "UPDATE simulations SET status = 'canceled', finished_at = $2, updated_at = $2 WHERE id = $1 AND status IN ('queued', 'running')",
         )
         .bind(id)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected()
-            == 1)
+            == 1;
+        if moved {
+            outbox(&mut tx, id, now).await?;
+        }
+        tx.commit().await?;
+        Ok(moved)
     }
 
     /// running → queued, the attempt given back (graceful shutdown: it did not fail).
@@ -651,6 +686,191 @@ impl Database {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+}
+
+/// A webhook message waiting for delivery (or delivered, or given up).
+#[derive(Clone, Debug, FromRow)]
+pub struct WebhookMessage {
+    /// `msg_…`: the `webhook-id`.
+    pub id: String,
+    /// Owner.
+    pub tenant_id: String,
+    /// Its simulation.
+    pub simulation_id: String,
+    /// `simulation.succeeded`, `simulation.failed`, `simulation.canceled`.
+    pub event: String,
+    /// Where to.
+    pub url: String,
+    /// The signing secret.
+    pub secret: String,
+    /// The body: the simulation resource at its final transition.
+    pub payload: String,
+    /// `pending`, `delivered`, `failed`.
+    pub state: String,
+    /// Attempts made.
+    pub attempts: i64,
+    /// When the next attempt is due.
+    pub next_attempt_at: Millis,
+    /// Claimed by a dispatcher until then.
+    pub locked_until: Millis,
+    /// Written with the final transition.
+    pub created_at: Millis,
+    /// Last change.
+    pub updated_at: Millis,
+}
+
+/// One delivery attempt.
+#[derive(Clone, Debug, FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct WebhookDelivery {
+    /// The message.
+    pub message_id: String,
+    /// 1, 2, …
+    pub attempt: i64,
+    /// The receiver's HTTP status, when it answered.
+    pub status_code: Option<i64>,
+    /// Why the attempt failed without an answer (refused address, timeout, connection error).
+    pub error: Option<String>,
+    /// How long it took.
+    pub duration_ms: i64,
+    /// When (Unix milliseconds).
+    pub created_at: Millis,
+}
+
+/// In a final transition's transaction: the webhook message of the simulation, when it has a
+/// webhook. The body is the simulation resource as it now is (with its results).
+async fn outbox(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str, now: Millis) -> Result<(), DbError> {
+    let row = sqlx::query_as::<_, SimulationRow>(concat!(
+        "SELECT ",
+        simulation_columns!(),
+        " FROM simulations WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = row else { return Ok(()) };
+    let (Some(webhook), Some(secret)) = (row.webhook.as_deref(), row.webhook_secret.as_deref()) else { return Ok(()) };
+    let url = serde_json::from_str::<Webhook>(webhook)?.url;
+    let event = match row.status() {
+        Status::Succeeded => "simulation.succeeded",
+        Status::Failed => "simulation.failed",
+        Status::Canceled => "simulation.canceled",
+        _ => return Ok(()),
+    };
+    let results: Option<(String,)> = sqlx::query_as("SELECT result FROM results WHERE simulation_id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let results = results.map(|(r,)| serde_json::value::RawValue::from_string(r)).transpose()?;
+    let payload = serde_json::to_string(&row.resource(results)?)?;
+    sqlx::query(
+        "INSERT INTO webhook_messages (id, tenant_id, simulation_id, event, url, secret, payload, state, attempts, next_attempt_at, locked_until, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, 0, $8, $8)",
+    )
+    .bind(format!("msg_{}", uuid::Uuid::now_v7().simple()))
+    .bind(&row.tenant_id)
+    .bind(id)
+    .bind(event)
+    .bind(url)
+    .bind(secret)
+    .bind(payload)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+macro_rules! message_columns {
+    () => {
+        "id, tenant_id, simulation_id, event, url, secret, payload, state, attempts, next_attempt_at, locked_until, created_at, updated_at"
+    };
+}
+
+impl Database {
+    /// Claims up to `limit` due messages for `lock_ms` (another dispatcher skips them).
+    pub async fn due_webhooks(&self, now: Millis, lock_ms: i64, limit: u32) -> Result<Vec<WebhookMessage>, DbError> {
+        let ids: Vec<(String,)> = sqlx::query_as(
+            "SELECT id FROM webhook_messages WHERE state = 'pending' AND next_attempt_at <= $1 AND locked_until < $1 ORDER BY next_attempt_at LIMIT $2",
+        )
+        .bind(now)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::new();
+        for (id,) in ids {
+            let claimed = sqlx::query_as::<_, WebhookMessage>(concat!(
+                "UPDATE webhook_messages SET locked_until = $2 WHERE id = $1 AND state = 'pending' AND locked_until < $3 RETURNING ",
+                message_columns!()
+            ))
+            .bind(&id)
+            .bind(now + lock_ms)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+            out.extend(claimed);
+        }
+        Ok(out)
+    }
+
+    /// Records an attempt and the message's next state: `delivered`, `failed`, or `pending`
+    /// again at `next_attempt_at`.
+    pub async fn record_delivery(
+        &self,
+        d: &WebhookDelivery,
+        state: &str,
+        next_attempt_at: Millis,
+    ) -> Result<(), DbError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO webhook_deliveries (message_id, attempt, status_code, error, duration_ms, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (message_id, attempt) DO NOTHING",
+        )
+        .bind(&d.message_id)
+        .bind(d.attempt)
+        .bind(d.status_code)
+        .bind(&d.error)
+        .bind(d.duration_ms)
+        .bind(d.created_at)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE webhook_messages SET state = $2, attempts = $3, next_attempt_at = $4, locked_until = 0, updated_at = $5 WHERE id = $1",
+        )
+        .bind(&d.message_id)
+        .bind(state)
+        .bind(d.attempt)
+        .bind(next_attempt_at)
+        .bind(d.created_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A tenant's webhook messages of a simulation, with their delivery attempts.
+    pub async fn webhook_log(
+        &self,
+        tenant: &str,
+        simulation: &str,
+    ) -> Result<Vec<(WebhookMessage, Vec<WebhookDelivery>)>, DbError> {
+        let messages = sqlx::query_as::<_, WebhookMessage>(concat!(
+            "SELECT ",
+            message_columns!(),
+            " FROM webhook_messages WHERE tenant_id = $1 AND simulation_id = $2 ORDER BY id"
+        ))
+        .bind(tenant)
+        .bind(simulation)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::new();
+        for m in messages {
+            let deliveries = sqlx::query_as::<_, WebhookDelivery>(
+                "SELECT message_id, attempt, status_code, error, duration_ms, created_at FROM webhook_deliveries WHERE message_id = $1 ORDER BY attempt",
+            )
+            .bind(&m.id)
+            .fetch_all(&self.pool)
+            .await?;
+            out.push((m, deliveries));
+        }
+        Ok(out)
     }
 }
 

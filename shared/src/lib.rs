@@ -7,7 +7,8 @@
 //! 5. [`blob`] — a local folder or S3: workbooks and raw samples;
 //! 6. [`samples`] — the raw samples' format;
 //! 7. [`queue`] — apalis on Redis or SQLite: the jobs that say "run this simulation";
-//! 8. [`workbooks`] — parsed workbooks by content hash, kept between requests and jobs.
+//! 8. [`workbooks`] — parsed workbooks by content hash, kept between requests and jobs;
+//! 9. [`webhooks`] — signatures, secrets, retry delays and the private-address guard.
 
 pub mod blob;
 pub mod db;
@@ -16,6 +17,7 @@ pub mod queue;
 pub mod resources;
 pub mod samples;
 pub mod settings;
+pub mod webhooks;
 pub mod workbooks;
 
 /// The montecell version, as built.

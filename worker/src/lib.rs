@@ -4,6 +4,7 @@
 //! - [`WorkerState`] — what every delivery needs: database, blob store, queue, settings, the
 //!   worker's unique name;
 //! - [`job`] — one delivery: claim, run with progress and cancellation, write the result;
+//! - [`webhooks`] — delivery of the webhook outbox, signed, retried, guarded;
 //! - [`run`] — the apalis monitor: concurrency, polling, heartbeats, graceful shutdown.
 //!
 //! Reliability comes from the database row, not from apalis's own retry layer: every delivery
@@ -13,6 +14,7 @@
 //! after `heartbeat_interval_ms × missed_heartbeats`, and the claim takes the running row over.
 
 pub mod job;
+pub mod webhooks;
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -162,6 +164,7 @@ pub async fn run(
         Queue::Sqlite { storage, .. } => register!(storage),
     };
     let sweeper = tokio::spawn(sweep(state.clone()));
+    let webhooks = tokio::spawn(webhooks::dispatch(state.clone()));
     let on_signal = {
         let state = state.clone();
         async move {
@@ -173,6 +176,7 @@ pub async fn run(
     };
     let result = monitor.run_with_signal(on_signal).await.map_err(|e| WorkerError::Monitor(e.to_string()));
     sweeper.abort();
+    webhooks.abort();
     result
 }
 

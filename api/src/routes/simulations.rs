@@ -58,6 +58,13 @@ struct Submission {
     spec: SimulationSpec,
 }
 
+/// `scheme://host[:port]/…` with a non-empty host and no spaces.
+fn reqwest_free_url_check(url: &str) -> Result<(), ()> {
+    let rest = url.split_once("://").map(|(_, r)| r).ok_or(())?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() || url.chars().any(char::is_whitespace) { Err(()) } else { Ok(()) }
+}
+
 fn parse(body: &[u8]) -> Result<Submission, ApiError> {
     let mut value: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("the body is not valid JSON: {e}")))?;
@@ -71,6 +78,15 @@ fn parse(body: &[u8]) -> Result<Submission, ApiError> {
         None | Some(serde_json::Value::Null) => None,
         Some(w) => {
             let w: Webhook = serde_json::from_value(w).map_err(|e| ApiError::invalid("webhook", e.to_string()))?;
+            if w.secret.is_some() {
+                return Err(ApiError::invalid(
+                    "webhook.secret",
+                    "the server generates the secret; it is in the answer",
+                ));
+            }
+            if reqwest_free_url_check(&w.url).is_err() {
+                return Err(ApiError::invalid("webhook.url", "not a valid URL"));
+            }
             let lower = w.url.to_ascii_lowercase();
             if !(lower.starts_with("https://") || lower.starts_with("http://")) {
                 return Err(ApiError::invalid("webhook.url", "must be an http(s) URL"));
@@ -143,6 +159,7 @@ async fn submit(state: &AppState, tenant: &str, body: &[u8]) -> Result<Simulatio
         ));
     }
     let now = now_millis();
+    let secret = sub.webhook.as_ref().map(|_| montecell_shared::webhooks::new_secret());
     let row = SimulationRow {
         id: uuid::Uuid::now_v7().to_string(),
         tenant_id: tenant.to_owned(),
@@ -154,6 +171,7 @@ async fn submit(state: &AppState, tenant: &str, body: &[u8]) -> Result<Simulatio
             .map(serde_json::to_string)
             .transpose()
             .map_err(|e| ApiError::bad_request(e.to_string()))?,
+        webhook_secret: secret.clone(),
         status: Status::Queued.as_str().to_owned(),
         attempt: 0,
         max_attempts: i64::from(state.settings.max_attempts),
@@ -177,7 +195,12 @@ async fn submit(state: &AppState, tenant: &str, body: &[u8]) -> Result<Simulatio
         return Err(e.into());
     }
     metrics::counter!("montecell_simulations_submitted_total").increment(1);
-    Ok(row.resource(None)?)
+    let mut resource = row.resource(None)?;
+    // The secret is shown once: in this answer.
+    if let Some(w) = resource.webhook.as_mut() {
+        w.secret = secret;
+    }
+    Ok(resource)
 }
 
 fn accepted(state: &AppState, req: &HttpRequest, status: u16, body: String, id: Option<&str>) -> HttpResponse {
@@ -440,4 +463,56 @@ pub async fn samples(
     }
     let values = sample_blobs::decode(&bytes);
     Ok(HttpResponse::Ok().content_type("text/csv; charset=utf-8").body(sample_blobs::csv(&blob.name, &values)))
+}
+
+/// A webhook message of a simulation and its delivery attempts.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct WebhookLogEntry {
+    /// `msg_…`: the `webhook-id` header.
+    pub id: String,
+    /// `simulation.succeeded`, `simulation.failed` or `simulation.canceled`.
+    pub event: String,
+    /// Where it goes.
+    pub url: String,
+    /// `pending`, `delivered` or `failed`.
+    pub state: String,
+    /// Attempts made.
+    pub attempts: i64,
+    /// When the next attempt is due (while pending).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Every attempt: status code or error, duration.
+    pub deliveries: Vec<montecell_shared::db::WebhookDelivery>,
+}
+
+/// The webhook messages of a simulation and every delivery attempt.
+#[utoipa::path(
+    tag = "simulations",
+    params(("id" = String, Path, description = "Simulation id")),
+    responses(
+        (status = 200, body = Vec<WebhookLogEntry>),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/simulations/{id}/webhook-deliveries")]
+pub async fn webhook_deliveries(
+    state: Data<AppState>,
+    tenant: Tenant,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    state.db.simulation(&tenant.0, &id).await?.ok_or_else(|| ApiError::not_found("simulation", &id))?;
+    let log = state.db.webhook_log(&tenant.0, &id).await?;
+    let entries: Vec<WebhookLogEntry> = log
+        .into_iter()
+        .map(|(m, deliveries)| WebhookLogEntry {
+            next_attempt_at: (m.state == "pending").then(|| montecell_shared::resources::timestamp(m.next_attempt_at)),
+            id: m.id,
+            event: m.event,
+            url: m.url,
+            state: m.state,
+            attempts: m.attempts,
+            deliveries,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(entries))
 }
