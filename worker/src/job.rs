@@ -10,6 +10,7 @@ use montecell_engine::import::{self, Limits};
 use montecell_engine::run::RunOptions;
 use montecell_engine::simulate::{SimulationError, simulate};
 use montecell_engine::spec::SimulationSpec;
+use montecell_shared::blob::BlobError;
 use montecell_shared::db::{Claim, DbError, ResultRow, SimulationRow};
 use montecell_shared::problem::Problem;
 use montecell_shared::queue::SimulationJob;
@@ -58,14 +59,34 @@ enum Stop {
     Shutdown,
 }
 
+impl From<BlobError> for Stop {
+    fn from(e: BlobError) -> Stop {
+        Stop::Transient(Problem::new(503, "blob-store-unavailable", "Blob store unavailable").detail(e.to_string()))
+    }
+}
+
 impl From<DbError> for Stop {
     fn from(e: DbError) -> Stop {
         Stop::Transient(Problem::new(503, "storage-unavailable", "Storage unavailable").detail(e.to_string()))
     }
 }
 
-/// Handles one delivery.
+/// Handles one delivery and counts its outcome.
 pub async fn handle(state: &Arc<WorkerState>, job: &SimulationJob) -> Result<Outcome, JobError> {
+    let outcome = deliver(state, job).await?;
+    let label = match outcome {
+        Outcome::Succeeded => "succeeded",
+        Outcome::Failed => "failed",
+        Outcome::Retrying => "retrying",
+        Outcome::Canceled => "canceled",
+        Outcome::HandedBack => "handed_back",
+        Outcome::Skipped => "skipped",
+    };
+    metrics::counter!("montecell_jobs_finished_total", "status" => label).increment(1);
+    Ok(outcome)
+}
+
+async fn deliver(state: &Arc<WorkerState>, job: &SimulationJob) -> Result<Outcome, JobError> {
     let id = job.simulation_id.as_str();
     let now = now_millis();
     let row = match state.db.claim(id, &state.name, now, now - state.stale_heartbeat_ms()).await? {
@@ -85,13 +106,12 @@ pub async fn handle(state: &Arc<WorkerState>, job: &SimulationJob) -> Result<Out
         Claim::Canceled => return Ok(Outcome::Canceled),
         Claim::Exhausted => {
             tracing::warn!(simulation = id, "every attempt used; failed");
-            metrics::counter!("montecell_jobs_finished_total", "status" => "failed").increment(1);
             return Ok(Outcome::Failed);
         }
     };
     tracing::info!(simulation = id, attempt = row.attempt, worker = %state.name, "running");
     let started = Instant::now();
-    let outcome = match attempt(state, &row).await {
+    Ok(match attempt(state, &row).await {
         Ok(iterations) => {
             let secs = started.elapsed().as_secs_f64();
             metrics::histogram!("montecell_job_duration_seconds").record(secs);
@@ -108,7 +128,7 @@ pub async fn handle(state: &Arc<WorkerState>, job: &SimulationJob) -> Result<Out
         Err(Stop::Shutdown) => {
             // Give the attempt back, then enqueue a fresh delivery: another worker (or this one
             // after a restart) takes it. If this process dies in between, the backend's orphan
-            // recovery redelivers the old message and the claim takes the running row over.
+            // recovery redelivers the old message, and the sweep re-enqueues the queued row.
             state.db.hand_back(id, row.attempt, now_millis()).await?;
             state.queue.push_after(job.clone(), Duration::ZERO).await?;
             Outcome::HandedBack
@@ -126,24 +146,15 @@ pub async fn handle(state: &Arc<WorkerState>, job: &SimulationJob) -> Result<Out
             } else {
                 let delay = state.backoff(row.attempt as u32);
                 tracing::warn!(simulation = id, error = ?problem.detail, retry_in_ms = delay.as_millis() as u64, "attempt failed; retrying");
-                // Enqueue first, then move the row: a crash in between leaves a running row that
-                // the new delivery takes over, never a queued row with no message.
+                // Enqueue first, then move the row: a crash in between leaves a running row whose
+                // heartbeat goes stale, which the new delivery (or the sweep) takes over — never a
+                // queued row with no message.
                 state.queue.push_after(job.clone(), delay).await?;
                 state.db.fail(id, &problem, now_millis(), false).await?;
                 Outcome::Retrying
             }
         }
-    };
-    let label = match outcome {
-        Outcome::Succeeded => "succeeded",
-        Outcome::Failed => "failed",
-        Outcome::Retrying => "retrying",
-        Outcome::Canceled => "canceled",
-        Outcome::HandedBack => "handed_back",
-        Outcome::Skipped => "skipped",
-    };
-    metrics::counter!("montecell_jobs_finished_total", "status" => label).increment(1);
-    Ok(outcome)
+    })
 }
 
 /// One attempt: load, simulate (progress written and cancellation read every
@@ -158,11 +169,7 @@ async fn attempt(state: &Arc<WorkerState>, row: &SimulationRow) -> Result<u64, S
     let wb = match state.workbooks.get(&model.sha256) {
         Some(wb) => wb,
         None => {
-            let bytes = state.blobs.get(&model.blob_key).await.map_err(|e| {
-                Stop::Transient(
-                    Problem::new(503, "blob-store-unavailable", "Blob store unavailable").detail(e.to_string()),
-                )
-            })?;
+            let bytes = state.blobs.get(&model.blob_key).await?;
             let wb = tokio::task::spawn_blocking(move || import::read_bytes(&bytes, &Limits::default()))
                 .await
                 .map_err(|e| {
@@ -249,9 +256,7 @@ async fn attempt(state: &Arc<WorkerState>, row: &SimulationRow) -> Result<u64, S
             })
             .collect();
         let key = samples::key(&row.id, k);
-        state.blobs.put_bytes(&key, samples::encode(&values)).await.map_err(|e| {
-            Stop::Transient(Problem::new(503, "blob-store-unavailable", "Blob store unavailable").detail(e.to_string()))
-        })?;
+        state.blobs.put_bytes(&key, samples::encode(&values)).await?;
         index.outputs.push(SampleBlob {
             name: out.name.clone(),
             cell: out.cell.clone(),
