@@ -508,29 +508,16 @@ impl Database {
     /// running with a heartbeat older than `before`. Their `updated_at` is set to `now`, so each
     /// is returned at most once per period. At most `limit`.
     pub async fn stale(&self, before: Millis, now: Millis, limit: u32) -> Result<Vec<String>, DbError> {
+        // The outer condition is checked again on each row, so two sweeps never both take one.
         let ids: Vec<(String,)> = sqlx::query_as(
-            "SELECT id FROM simulations WHERE (status = 'queued' AND updated_at < $1) OR (status = 'running' AND heartbeat_at < $1) ORDER BY id LIMIT $2",
+            "UPDATE simulations SET updated_at = $2 WHERE id IN (SELECT id FROM simulations WHERE (status = 'queued' AND updated_at < $1) OR (status = 'running' AND heartbeat_at < $1) ORDER BY id LIMIT $3) AND ((status = 'queued' AND updated_at < $1) OR (status = 'running' AND heartbeat_at < $1)) RETURNING id",
         )
         .bind(before)
+        .bind(now)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        let mut out = Vec::with_capacity(ids.len());
-        for (id,) in ids {
-            let touched = sqlx::query(
-                "UPDATE simulations SET updated_at = $2 WHERE id = $1 AND ((status = 'queued' AND updated_at < $3) OR (status = 'running' AND heartbeat_at < $3))",
-            )
-            .bind(&id)
-            .bind(now)
-            .bind(before)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-            if touched == 1 {
-                out.push(id);
-            }
-        }
-        Ok(out)
+        Ok(ids.into_iter().map(|(id,)| id).collect())
     }
 
     /// Progress of a running attempt, which is also its heartbeat. Returns whether cancellation
@@ -788,27 +775,16 @@ macro_rules! message_columns {
 impl Database {
     /// Claims up to `limit` due messages for `lock_ms` (another dispatcher skips them).
     pub async fn due_webhooks(&self, now: Millis, lock_ms: i64, limit: u32) -> Result<Vec<WebhookMessage>, DbError> {
-        let ids: Vec<(String,)> = sqlx::query_as(
-            "SELECT id FROM webhook_messages WHERE state = 'pending' AND next_attempt_at <= $1 AND locked_until < $1 ORDER BY next_attempt_at LIMIT $2",
-        )
+        // The outer condition is checked again on each row, so two dispatchers never both take one.
+        Ok(sqlx::query_as::<_, WebhookMessage>(concat!(
+            "UPDATE webhook_messages SET locked_until = $2 WHERE id IN (SELECT id FROM webhook_messages WHERE state = 'pending' AND next_attempt_at <= $1 AND locked_until < $1 ORDER BY next_attempt_at LIMIT $3) AND state = 'pending' AND locked_until < $1 RETURNING ",
+            message_columns!()
+        ))
         .bind(now)
+        .bind(now + lock_ms)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
-        .await?;
-        let mut out = Vec::new();
-        for (id,) in ids {
-            let claimed = sqlx::query_as::<_, WebhookMessage>(concat!(
-                "UPDATE webhook_messages SET locked_until = $2 WHERE id = $1 AND state = 'pending' AND locked_until < $3 RETURNING ",
-                message_columns!()
-            ))
-            .bind(&id)
-            .bind(now + lock_ms)
-            .bind(now)
-            .fetch_optional(&self.pool)
-            .await?;
-            out.extend(claimed);
-        }
-        Ok(out)
+        .await?)
     }
 
     /// Records an attempt and the message's next state: `delivered`, `failed`, or `pending`
