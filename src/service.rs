@@ -115,12 +115,7 @@ async fn start(role: Role, settings: Settings) -> Result<(), String> {
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let state = Arc::new(AppState::new(db.clone(), blobs.clone(), queue.clone(), settings.clone()));
         let server = montecell_api::serve(state, listener).map_err(|e| e.to_string())?;
-        let handle = server.handle();
-        let stop = stopped();
-        tokio::spawn(async move {
-            stop.await;
-            handle.stop(true).await;
-        });
+        montecell_api::stop_when(&server, stopped());
         tracing::info!(
             "API listening on http://{addr} (OpenAPI: http://{addr}/openapi.json, docs: http://{addr}/docs)"
         );
@@ -141,12 +136,7 @@ async fn start(role: Role, settings: Settings) -> Result<(), String> {
         let listener = TcpListener::bind(&settings.metrics_bind)
             .map_err(|e| format!("cannot listen on {} (metrics_bind): {e}", settings.metrics_bind))?;
         let server = montecell_api::serve_metrics(listener).map_err(|e| e.to_string())?;
-        let handle = server.handle();
-        let stop = stopped();
-        tokio::spawn(async move {
-            stop.await;
-            handle.stop(true).await;
-        });
+        montecell_api::stop_when(&server, stopped());
         tracing::info!("worker metrics on http://{}/metrics", settings.metrics_bind);
         tokio::spawn(server);
     }

@@ -201,6 +201,15 @@ pub fn configure(state: Data<AppState>) -> impl FnOnce(&mut web::ServiceConfig) 
     }
 }
 
+/// Stops a server gracefully (in-flight requests finish) when `signal` completes.
+pub fn stop_when(server: &Server, signal: impl Future<Output = ()> + Send + 'static) {
+    let handle = server.handle();
+    tokio::spawn(async move {
+        signal.await;
+        handle.stop(true).await;
+    });
+}
+
 /// `/metrics` and `/healthz` alone, for a worker process.
 pub fn serve_metrics(listener: TcpListener) -> std::io::Result<Server> {
     let handle = metrics_handle();
@@ -214,7 +223,7 @@ pub fn serve_metrics(listener: TcpListener) -> std::io::Result<Server> {
                     async move { HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(body) }
                 }),
             )
-            .route("/healthz", web::get().to(|| async { HttpResponse::Ok().content_type("text/plain").body("ok") }))
+            .service(routes::health::healthz)
     })
     .workers(1)
     .disable_signals()

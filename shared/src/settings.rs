@@ -239,16 +239,9 @@ fn toml_value(v: &str, text: bool) -> String {
     {
         v.to_owned()
     } else {
-        let escaped: String = v
-            .chars()
-            .flat_map(|c| match c {
-                '"' => vec!['\\', '"'],
-                '\\' => vec!['\\', '\\'],
-                '\n' => vec!['\\', 'n'],
-                c => vec![c],
-            })
-            .collect();
-        format!("\"{escaped}\"")
+        // A JSON string literal is a valid TOML basic string (the same escapes, \uXXXX for
+        // control characters).
+        serde_json::to_string(v).unwrap_or_default()
     }
 }
 
@@ -286,10 +279,13 @@ mod tests {
             ("MONTECELL_MAX_ATTEMPTS", "7"),
             ("MONTECELL_S3_PATH_STYLE", "false"),
             ("MONTECELL_QUEUE_NAME", "12345"),
+            ("MONTECELL_PUBLIC_URL", "a\"b\\c\td"),
             ("OTHER", "x"),
         ]))
         .expect("loads");
         assert_eq!(s.max_attempts, 7);
+        assert_eq!(s.queue_name, "12345");
+        assert_eq!(s.public_url, "a\"b\\c\td");
         assert!(!s.s3_path_style);
         assert_eq!(s.database().expect("db"), DatabaseTarget::Postgres("postgres://u:pw@localhost/db".into()));
         assert!(!format!("{s:?}").contains("pw"), "the password is redacted");

@@ -59,7 +59,7 @@ struct Submission {
 }
 
 /// `scheme://host[:port]/…` with a non-empty host and no spaces.
-fn reqwest_free_url_check(url: &str) -> Result<(), ()> {
+fn looks_like_url(url: &str) -> Result<(), ()> {
     let rest = url.split_once("://").map(|(_, r)| r).ok_or(())?;
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     if host.is_empty() || url.chars().any(char::is_whitespace) { Err(()) } else { Ok(()) }
@@ -84,7 +84,7 @@ fn parse(body: &[u8]) -> Result<Submission, ApiError> {
                     "the server generates the secret; it is in the answer",
                 ));
             }
-            if reqwest_free_url_check(&w.url).is_err() {
+            if looks_like_url(&w.url).is_err() {
                 return Err(ApiError::invalid("webhook.url", "not a valid URL"));
             }
             let lower = w.url.to_ascii_lowercase();
