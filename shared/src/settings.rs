@@ -120,7 +120,7 @@ impl Settings {
             figment = figment.merge(Toml::file(path));
         }
         let defaults = serde_json::to_value(Self::defaults()?).map_err(|e| SettingsError(e.to_string()))?;
-        let known: Vec<String> = Self::keys()?;
+        let known: Vec<String> = defaults.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
         let mut env_pairs = Vec::new();
         for (k, v) in &vars {
             let Some(key) = k.strip_prefix("MONTECELL_") else { continue };
