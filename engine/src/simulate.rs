@@ -72,7 +72,9 @@ pub fn check(wb: &Workbook, spec: &SimulationSpec) -> Result<u64, SimulationErro
     Ok(resolved.iterations)
 }
 
-fn build_sampler(
+/// The sampler of a compiled model for a resolved spec (its correlations checked and, when
+/// needed, repaired — the repair is returned). Another engine (the GPU) draws from it.
+pub fn build_sampler(
     model: &Model<'_>,
     spec: &ResolvedSpec,
 ) -> Result<(Sampler, Option<crate::sampling::CorrelationRepair>), SimulationError> {
@@ -211,7 +213,9 @@ fn rank_correlation(input: &RankedInput, samples: &[f64], out: &NumericOutput, p
     stats::pearson(&ranks, &out.ranks)
 }
 
-fn summarise(model: &Model<'_>, spec: &ResolvedSpec, samples: &Samples) -> SimulationResult {
+/// The statistics of a run's samples (the CPU engine's, or another engine's with the same
+/// layout). `engine` in the result says the CPU ran it: another engine overwrites it.
+pub fn summarise(model: &Model<'_>, spec: &ResolvedSpec, samples: &Samples) -> SimulationResult {
     let n = spec.iterations as usize;
     // Every input and output is sorted once, on all cores.
     let inputs_ranked: Vec<RankedInput> = parallel_map(samples.inputs.len(), |j| {

@@ -371,8 +371,9 @@ fn within(dist: &str, name: &str, xs: &[f64], min: f64, max: f64) -> Result<(), 
 // ── Continuous families with closed-form parameters ───────────────────────────────────────
 
 /// A continuous family reduced to the few numbers its quantile needs (`Copy`, no tables).
+/// Public so that code generators (the GPU kernels) can reproduce the quantile exactly.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) enum Kernel {
+pub enum Kernel {
     /// A point mass.
     Constant(f64),
     /// Normal.

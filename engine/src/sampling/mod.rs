@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 pub use correlation::CorrelationRepair;
 pub use distribution::{Distribution, DistributionError, InputDistribution, Truncation};
 pub use functions::Properties;
-pub use prepared::PreparedDistribution;
+pub use prepared::{PreparedDistribution, PreparedLaw, PreparedParts};
 
 use crate::rng;
 

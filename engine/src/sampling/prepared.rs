@@ -220,7 +220,99 @@ fn int_table(law: IntLaw, window: Window, lo: f64, hi: f64) -> Option<Law> {
     Some(Law::Table { values, below, above, first: 0, last: n - 1 })
 }
 
+/// What a prepared distribution computes, for code generators that reproduce
+/// [`PreparedDistribution::quantile`] elsewhere (the GPU kernels): the law, with its tables.
+#[derive(Clone, Copy, Debug)]
+pub enum PreparedLaw<'a> {
+    /// A closed-form family.
+    Kernel(Kernel),
+    /// Beta, gamma or Student's t: the quantile table (nodes at `u = k/256`, `k = 1 … 255`,
+    /// and `1/f` there) and the kernel for the Halley step and the exact inverse.
+    Tabulated {
+        /// The family.
+        kernel: Kernel,
+        /// Quantiles at the nodes.
+        x: &'a [f64],
+        /// `1/f(x)` at the nodes.
+        slope: &'a [f64],
+    },
+    /// Discrete support points with `P(X ≤ v)` and `P(X > v)`, clamped to `first..=last`.
+    Table {
+        /// Support points.
+        values: &'a [f64],
+        /// `P(X ≤ v)`.
+        below: &'a [f64],
+        /// `P(X > v)`.
+        above: &'a [f64],
+        /// First index kept.
+        first: usize,
+        /// Last index kept.
+        last: usize,
+    },
+    /// A piecewise-linear CDF through `(xs[i], ps[i])`.
+    LinearCdf {
+        /// Abscissae.
+        xs: &'a [f64],
+        /// Cumulative probabilities.
+        ps: &'a [f64],
+    },
+    /// A piecewise-linear density: pieces `[x0, x1, f0, f1]` and the running area after each.
+    LinearDensity {
+        /// The pieces.
+        pieces: &'a [[f64; 4]],
+        /// Area up to the end of each piece.
+        area_after: &'a [f64],
+        /// Total area.
+        total: f64,
+        /// The last point with density.
+        end: f64,
+    },
+    /// A Poisson or binomial distribution searched on every draw.
+    Direct(&'a Distribution),
+}
+
+/// The parts of a [`PreparedDistribution`] (see [`PreparedDistribution::parts`]).
+#[derive(Clone, Copy, Debug)]
+pub struct PreparedParts<'a> {
+    /// The law.
+    pub law: PreparedLaw<'a>,
+    /// Truncated: `u` maps to `(lo_p + u·width, hi_q + (1 − u)·width)`.
+    pub truncated: bool,
+    /// The truncation window `(lo_p, hi_q, width)`.
+    pub window: (f64, f64, f64),
+    /// Lower truncation bound.
+    pub lo: f64,
+    /// Upper truncation bound.
+    pub hi: f64,
+    /// Added to every sample.
+    pub shift: f64,
+}
+
 impl PreparedDistribution {
+    /// Everything [`PreparedDistribution::quantile`] reads, for code generators.
+    pub fn parts(&self) -> PreparedParts<'_> {
+        let law = match &self.law {
+            Law::Kernel(k) => PreparedLaw::Kernel(*k),
+            Law::Tabulated(k, g) => PreparedLaw::Tabulated { kernel: *k, x: &g.x, slope: &g.slope },
+            Law::Table { values, below, above, first, last } => {
+                PreparedLaw::Table { values, below, above, first: *first, last: *last }
+            }
+            Law::LinearCdf { xs, ps } => PreparedLaw::LinearCdf { xs, ps },
+            Law::LinearDensity { pieces, area_after, total, end } => {
+                PreparedLaw::LinearDensity { pieces, area_after, total: *total, end: *end }
+            }
+            Law::Direct(d) => PreparedLaw::Direct(d),
+        };
+        PreparedParts {
+            law,
+            truncated: self.truncated,
+            window: (self.window.lo_p, self.window.hi_q, self.window.width),
+            lo: self.lo,
+            hi: self.hi,
+            shift: self.shift,
+        }
+    }
+
     /// Prepares a validated input (use [`InputDistribution::prepare`], which validates).
     pub(crate) fn new(input: &InputDistribution) -> PreparedDistribution {
         let truncated = input.is_truncated();
