@@ -11,10 +11,10 @@ use montecell_engine::recalc::{self, CellResult, Recalculation};
 use montecell_engine::sampling::Method;
 use montecell_engine::{Value, Workbook};
 
-use crate::corpus;
 use crate::output::{out, outln};
 use crate::service::{self, Overrides, Role};
 use crate::simulate::{self, SimulateArgs};
+use crate::{admin, corpus};
 
 /// Monte Carlo simulation of Excel workbooks.
 #[derive(Debug, Parser)]
@@ -94,13 +94,23 @@ enum Command {
     },
     /// A worker alone: pulls simulation jobs from the queue and runs them.
     Worker {
-        /// Pin to this GPU (the GPU engine comes with the GPU issue; until then the CPU engine
-        /// runs and says so).
+        /// Pin to GPU N (`all`: one worker per device). Without a usable driver or device the
+        /// worker says so once and runs the CPU engine.
         #[arg(long)]
         gpu: Option<String>,
         /// Simulations run at a time (overrides MONTECELL_WORKER_CONCURRENCY).
         #[arg(long)]
         concurrency: Option<usize>,
+    },
+    /// API keys: create, list, revoke (in the database the settings name).
+    Keys {
+        #[command(subcommand)]
+        command: admin::KeysCommand,
+    },
+    /// Tenants and their limits: list, set.
+    Tenants {
+        #[command(subcommand)]
+        command: admin::TenantsCommand,
     },
     /// API and a worker in one process (what `montecell` with no command runs).
     Serve {
@@ -135,6 +145,8 @@ pub fn main() -> ExitCode {
         Command::Worker { gpu, concurrency } => {
             service::run(Role::Worker, &Overrides { gpu, concurrency, ..Overrides::default() })
         }
+        Command::Keys { command } => admin::keys(command),
+        Command::Tenants { command } => admin::tenants(command),
         Command::Serve { bind } => service::run(Role::Embedded, &Overrides { bind, ..Overrides::default() }),
     };
     finish(result)

@@ -88,6 +88,21 @@ async fn shutdown_signal() {
     }
 }
 
+/// The `gpu` setting as one worker per entry: `""` one CPU worker, `"N"` one on device N,
+/// `"all"` one per device found (one CPU worker when there is none).
+fn devices(gpu: &str) -> Vec<String> {
+    if gpu.trim() != "all" {
+        return vec![gpu.trim().to_owned()];
+    }
+    let n = montecell_worker::gpu_count();
+    if n == 0 {
+        tracing::warn!("--gpu all: no CUDA device found; one worker on the CPU engine");
+        return vec![String::new()];
+    }
+    tracing::info!("--gpu all: one worker per device, {n} devices");
+    (0..n).map(|i| i.to_string()).collect()
+}
+
 async fn start(role: Role, settings: Settings) -> Result<(), String> {
     tracing::info!(settings = %settings.redacted(), "montecell {} starting", montecell_shared::VERSION);
     let db_target = settings.database().map_err(|e| e.to_string())?;
@@ -114,6 +129,16 @@ async fn start(role: Role, settings: Settings) -> Result<(), String> {
             TcpListener::bind(&settings.bind).map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let state = Arc::new(AppState::new(db.clone(), blobs.clone(), queue.clone(), settings.clone()));
+        if state.auth.anonymous_allowed() {
+            tracing::warn!(
+                "requests without an API key are served, as tenant \"default\": the API listens on loopback only and require_api_keys is off"
+            );
+            eprintln!(
+                "WARNING: no API key needed on {addr} (loopback, require_api_keys off): requests without one act as tenant \"default\""
+            );
+        } else {
+            tracing::info!("every /v1 request needs an API key (Authorization: Bearer mc_…)");
+        }
         let server = montecell_api::serve(state, listener).map_err(|e| e.to_string())?;
         montecell_api::stop_when(&server, stopped());
         tracing::info!(
@@ -140,13 +165,20 @@ async fn start(role: Role, settings: Settings) -> Result<(), String> {
         tracing::info!("worker metrics on http://{}/metrics", settings.metrics_bind);
         tokio::spawn(server);
     }
-    let worker = if role != Role::Api {
-        let state = Arc::new(WorkerState::new(db.clone(), blobs, queue, settings));
-        Some(tokio::spawn(montecell_worker::run(state, stopped())))
-    } else {
-        None
-    };
-    if let Some(w) = worker {
+    let mut workers = Vec::new();
+    if role != Role::Api {
+        for gpu in devices(&settings.gpu) {
+            let mut own = settings.clone();
+            own.gpu = gpu;
+            if !own.worker_name.is_empty() && !own.gpu.is_empty() {
+                own.worker_name = format!("{}-gpu{}", settings.worker_name, own.gpu);
+            }
+            let queue = Queue::connect(&own).await.map_err(|e| e.to_string())?;
+            let state = Arc::new(WorkerState::new(db.clone(), blobs.clone(), queue, own));
+            workers.push(tokio::spawn(montecell_worker::run(state, stopped())));
+        }
+    }
+    for w in workers {
         w.await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
     }
     if let Some(a) = api {

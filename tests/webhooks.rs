@@ -23,11 +23,14 @@ struct Received {
     body: String,
 }
 
-/// A webhook receiver answering with `script` in turn (then 200).
+/// A webhook receiver answering with `script` in turn (then 200); `TOO_SLOW` answers 200 after
+/// 1.5 s, past the sender's timeout in these tests.
 struct Receiver {
     url: String,
     got: Arc<Mutex<Vec<Received>>>,
 }
+
+const TOO_SLOW: u16 = 999;
 
 fn receiver(script: Vec<u16>) -> Receiver {
     let listener = TcpListener::bind("127.0.0.1:0").expect("port");
@@ -49,7 +52,11 @@ fn receiver(script: Vec<u16>) -> Receiver {
                         signature: h("webhook-signature"),
                         body,
                     });
-                    let code = sc.lock().expect("lock").pop().unwrap_or(200);
+                    let mut code = sc.lock().expect("lock").pop().unwrap_or(200);
+                    if code == TOO_SLOW {
+                        tokio::time::sleep(Duration::from_millis(1500)).await;
+                        code = 200;
+                    }
                     HttpResponse::build(actix_web::http::StatusCode::from_u16(code).expect("status")).finish()
                 }
             }),
@@ -87,13 +94,15 @@ async fn deliveries(app: &TestApp, id: &str, done: impl Fn(&Value) -> bool) -> V
 async fn signed_delivery_with_retry(b: Backends, name: &str) {
     let Some(app) = TestApp::spawn_with(b, 1, name, |s| {
         s.webhook_allow_private = "127.0.0.1/32".into();
-        s.webhook_retry_delays_s = "0.2, 0.2".into();
+        s.webhook_retry_delays_s = "0.2, 0.2, 0.2".into();
+        s.webhook_timeout_ms = 500;
     })
     .await
     else {
         return;
     };
-    let hook = receiver(vec![500]);
+    // A 500, then an answer later than the timeout, then 200.
+    let hook = receiver(vec![500, TOO_SLOW]);
     let model = app.upload_example("npv.xlsx").await;
     let model_id = model["id"].as_str().unwrap_or_default().to_owned();
     let mut spec = example_spec("npv.spec.json");
@@ -109,9 +118,9 @@ async fn signed_delivery_with_retry(b: Backends, name: &str) {
     assert_eq!(later["webhook"]["url"], json!(hook.url));
 
     let got = hook.got.clone();
-    wait_until("two attempts", Duration::from_secs(60), || got.lock().expect("lock").len() >= 2).await;
+    wait_until("three attempts", Duration::from_secs(60), || got.lock().expect("lock").len() >= 3).await;
     let received = got.lock().expect("lock").clone();
-    assert_eq!(received[0].id, received[1].id, "a retry is the same message");
+    assert!(received.iter().all(|r| r.id == received[0].id), "a retry is the same message: {received:?}");
     for r in &received {
         assert!(
             montecell_shared::webhooks::verify(&secret, &r.id, r.timestamp, &r.body, &r.signature),
@@ -119,15 +128,17 @@ async fn signed_delivery_with_retry(b: Backends, name: &str) {
         );
         assert!((r.timestamp - chrono_now()).abs() < 60);
     }
-    let body: Value = serde_json::from_str(&received[1].body).expect("body");
+    let body: Value = serde_json::from_str(&received[2].body).expect("body");
     assert_eq!(body["id"], json!(id));
     assert_eq!(body["status"], "succeeded");
     assert!(body["results"]["outputs"][0]["percentiles"].is_array(), "the body is the final resource");
     let log = deliveries(&app, &id, |l| l[0]["state"] == "delivered").await;
     assert_eq!(log[0]["event"], "simulation.succeeded");
-    assert_eq!(log[0]["attempts"], 2);
+    assert_eq!(log[0]["attempts"], 3);
     assert_eq!(log[0]["deliveries"][0]["status_code"], 500);
-    assert_eq!(log[0]["deliveries"][1]["status_code"], 200);
+    assert!(log[0]["deliveries"][1]["status_code"].is_null(), "{log}");
+    assert!(log[0]["deliveries"][1]["error"].as_str().is_some_and(|e| !e.is_empty()), "the timeout is logged: {log}");
+    assert_eq!(log[0]["deliveries"][2]["status_code"], 200);
 
     // Canceling a queued simulation announces it too (no worker takes it: the cancel comes first).
     let mut big = spec.clone();

@@ -1,6 +1,7 @@
 //! The API's one error type, answered as RFC 9457 `application/problem+json`.
 
 use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use actix_web::{HttpResponse, ResponseError};
 use montecell_shared::blob::BlobError;
 use montecell_shared::db::DbError;
@@ -22,6 +23,15 @@ pub enum ApiError {
     /// The queue failed.
     #[error(transparent)]
     Queue(#[from] QueueError),
+    /// No valid API key (401, with `WWW-Authenticate: Bearer`).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The key's rate is spent (429, with `Retry-After`).
+    #[error("rate limit: retry after {retry_after_s} s")]
+    RateLimited {
+        /// Seconds until a request will be accepted.
+        retry_after_s: u64,
+    },
 }
 
 impl ApiError {
@@ -65,6 +75,9 @@ impl ApiError {
                 Problem::new(503, "queue-unavailable", "Queue unavailable")
                     .detail("the job queue is unavailable; retry later")
             }
+            ApiError::Unauthorized(detail) => Problem::new(401, "unauthorized", "Unauthorized").detail(detail.clone()),
+            ApiError::RateLimited { retry_after_s } => Problem::new(429, "rate-limited", "Too many requests")
+                .detail(format!("this API key's request rate is spent; retry after {retry_after_s} s")),
         }
     }
 }
@@ -90,11 +103,24 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Problem(p) => StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        problem_response(&self.problem())
+        let mut res = problem_response(&self.problem());
+        let headers = res.headers_mut();
+        match self {
+            ApiError::Unauthorized(_) => {
+                headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"montecell\""));
+            }
+            ApiError::RateLimited { retry_after_s } => {
+                headers.insert(RETRY_AFTER, HeaderValue::from(*retry_after_s));
+            }
+            _ => {}
+        }
+        res
     }
 }

@@ -2,16 +2,19 @@
 //!
 //! - [`AppState`] — what handlers share: database, blob store, queue, settings, a cache of
 //!   parsed workbooks, the metrics handle;
+//! - [`auth`] — API keys, the tenant of a request, rate limits;
 //! - [`routes`] — `/v1/models`, `/v1/simulations`, health, readiness, metrics, OpenAPI;
 //! - [`upload`] — streaming an upload to disk under the size limit;
 //! - [`error`] — the one error type, answered as `application/problem+json`;
 //! - [`openapi`] — the document generated from the handlers;
 //! - [`serve`] — the server on a listener.
 
+pub mod auth;
 pub mod error;
 pub mod openapi;
 pub mod routes;
 pub mod upload;
+pub mod webapp;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::TcpListener;
@@ -95,12 +98,15 @@ pub struct AppState {
     pub finished: FinishedCache,
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
+    /// API keys, tenants and rate limits.
+    pub auth: auth::Auth,
 }
 
 impl AppState {
     /// The state of an API process.
     pub fn new(db: Database, blobs: BlobStore, queue: Queue, settings: Settings) -> AppState {
         AppState {
+            auth: auth::Auth::new(&settings),
             db,
             blobs,
             queue,
@@ -179,6 +185,7 @@ pub fn configure(state: Data<AppState>) -> impl FnOnce(&mut web::ServiceConfig) 
             .service(routes::models::create)
             .service(routes::models::list)
             .service(routes::models::show)
+            .service(routes::cells::cells)
             .service(routes::simulations::create)
             .service(routes::simulations::list)
             .service(routes::simulations::show)
@@ -190,6 +197,8 @@ pub fn configure(state: Data<AppState>) -> impl FnOnce(&mut web::ServiceConfig) 
             .service(routes::health::metrics)
             .service(routes::health::openapi)
             .service(routes::health::docs)
+            .service(webapp::index)
+            .service(webapp::asset)
             .default_service(web::to(|req: actix_web::HttpRequest| async move {
                 let p = Problem::new(404, "not-found", "Not found").detail(format!(
                     "no route {} {}",

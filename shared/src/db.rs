@@ -33,6 +33,9 @@ pub enum DbError {
     /// A folder for the SQLite file could not be made.
     #[error("database: {0}")]
     Io(#[from] std::io::Error),
+    /// A row is not what the schema promises.
+    #[error("database: {0}")]
+    Corrupt(String),
 }
 
 /// Which server the pool talks to.
@@ -47,7 +50,7 @@ pub enum Kind {
 /// The database.
 #[derive(Clone, Debug)]
 pub struct Database {
-    pool: AnyPool,
+    pub(crate) pool: AnyPool,
     kind: Kind,
 }
 
@@ -195,6 +198,8 @@ pub enum Claim {
     Canceled,
     /// Every attempt is used: now failed.
     Exhausted,
+    /// The tenant already runs as many simulations as it may: offer it again later.
+    Throttled,
     /// No such simulation.
     Missing,
 }
@@ -458,16 +463,36 @@ impl Database {
     /// queued|running → running, attempt + 1: the start of a run. A running row is taken over
     /// only when its heartbeat is older than `stale_before` (its worker died and the backend
     /// redelivered the job); a duplicate delivery of a job that a live worker runs is `Busy`.
-    pub async fn claim(&self, id: &str, worker: &str, now: Millis, stale_before: Millis) -> Result<Claim, DbError> {
+    /// A tenant runs at most its `max_running` (else `default_max_running`) simulations at
+    /// once: past that the claim is `Throttled` and nothing changes.
+    pub async fn claim(
+        &self,
+        id: &str,
+        worker: &str,
+        now: Millis,
+        stale_before: Millis,
+        default_max_running: i64,
+    ) -> Result<Claim, DbError> {
+        // The tenant's row is locked first (a row lock in Postgres, the write lock in SQLite), so
+        // claims of one tenant's jobs are serialised and its running count cannot pass its cap.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE tenants SET updated_at = updated_at WHERE id = (SELECT tenant_id FROM simulations WHERE id = $1)",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         let claimed = sqlx::query_as::<_, SimulationRow>(
-            concat!("UPDATE simulations SET status = 'running', attempt = attempt + 1, worker = $2, started_at = COALESCE(started_at, $3), heartbeat_at = $3, updated_at = $3, iterations_done = 0 WHERE id = $1 AND (status = 'queued' OR (status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < $4))) AND cancel_requested = 0 AND attempt < max_attempts RETURNING ", simulation_columns!()),
+            concat!("UPDATE simulations SET status = 'running', attempt = attempt + 1, worker = $2, started_at = COALESCE(started_at, $3), heartbeat_at = $3, updated_at = $3, iterations_done = 0 WHERE id = $1 AND (status = 'queued' OR (status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < $4))) AND cancel_requested = 0 AND attempt < max_attempts AND (SELECT COUNT(*) FROM simulations r WHERE r.tenant_id = simulations.tenant_id AND r.status = 'running' AND r.id <> simulations.id) < COALESCE((SELECT t.max_running FROM tenants t WHERE t.id = simulations.tenant_id), $5) RETURNING ", simulation_columns!()),
         )
         .bind(id)
         .bind(worker)
         .bind(now)
         .bind(stale_before)
-        .fetch_optional(&self.pool)
+        .bind(default_max_running)
+        .fetch_optional(&mut *tx)
         .await?;
+        tx.commit().await?;
         if let Some(row) = claimed {
             return Ok(Claim::Run(Box::new(row)));
         }
@@ -482,6 +507,10 @@ impl Database {
         if row.cancel_requested != 0 {
             let moved = self.finish_canceled(id, now).await?;
             return Ok(if moved { Claim::Canceled } else { Claim::Final(self.final_status(id).await?) });
+        }
+        if row.attempt < row.max_attempts {
+            // Claimable but for the cap: the tenant runs as many simulations as it may.
+            return Ok(Claim::Throttled);
         }
         let previous = row.error.as_deref().and_then(|e| serde_json::from_str::<Problem>(e).ok());
         let mut problem = Problem::new(500, "attempts-exhausted", "Every attempt failed").detail(format!(

@@ -8,7 +8,8 @@
 //! 6. [`samples`] — the raw samples' format;
 //! 7. [`queue`] — apalis on Redis or SQLite: the jobs that say "run this simulation";
 //! 8. [`workbooks`] — parsed workbooks by content hash, kept between requests and jobs;
-//! 9. [`webhooks`] — signatures, secrets, retry delays and the private-address guard.
+//! 9. [`webhooks`] — signatures, secrets, retry delays and the private-address guard;
+//! 10. [`tenants`] — tenants, their limits, and API keys (format, hash, rows).
 
 pub mod blob;
 pub mod db;
@@ -17,6 +18,7 @@ pub mod queue;
 pub mod resources;
 pub mod samples;
 pub mod settings;
+pub mod tenants;
 pub mod webhooks;
 pub mod workbooks;
 

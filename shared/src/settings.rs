@@ -61,6 +61,10 @@ pub struct Settings {
     pub webhook_retry_delays_s: String,
     pub max_iterations: u64,
     pub page_size_max: u32,
+    pub require_api_keys: bool,
+    pub tenant_max_running: u64,
+    pub rate_limit_per_second: f64,
+    pub rate_limit_burst: u32,
     pub log: String,
 }
 
@@ -126,7 +130,7 @@ impl Settings {
             let Some(key) = k.strip_prefix("MONTECELL_") else { continue };
             let key = key.to_ascii_lowercase();
             // Variables of montecell that are not settings.
-            if key == "config" || key == "corpus" {
+            if key == "config" || key == "corpus" || key == "nvrtc_lib" {
                 continue;
             }
             if !known.contains(&key) {
@@ -169,6 +173,12 @@ impl Settings {
         }
         if self.queue_name.is_empty() {
             return Err(SettingsError("queue_name must not be empty".into()));
+        }
+        if self.tenant_max_running == 0 {
+            return Err(SettingsError("tenant_max_running must be at least 1".into()));
+        }
+        if !(self.rate_limit_per_second.is_finite() && self.rate_limit_per_second >= 0.0) {
+            return Err(SettingsError("rate_limit_per_second must be a number ≥ 0 (0 = no limit)".into()));
         }
         if !self.s3_bucket.is_empty() && (self.s3_access_key_id.is_empty() || self.s3_secret_access_key.is_empty()) {
             return Err(SettingsError(
@@ -220,6 +230,12 @@ impl Settings {
         }
     }
 
+    /// Whether a request without an API key is served (as the tenant `default`): only when
+    /// keys are not required and the API listens on a loopback address alone.
+    pub fn anonymous_allowed(&self) -> bool {
+        !self.require_api_keys && bind_is_loopback(&self.bind)
+    }
+
     /// The settings as one line for logs, secrets replaced by `***`.
     pub fn redacted(&self) -> String {
         let mut copy = self.clone();
@@ -243,6 +259,14 @@ fn toml_value(v: &str, text: bool) -> String {
         // control characters).
         serde_json::to_string(v).unwrap_or_default()
     }
+}
+
+/// Whether `host:port` can be reached from this machine only.
+fn bind_is_loopback(bind: &str) -> bool {
+    if let Ok(addr) = bind.parse::<std::net::SocketAddr>() {
+        return addr.ip().is_loopback();
+    }
+    bind.rsplit_once(':').is_some_and(|(host, _)| host.eq_ignore_ascii_case("localhost"))
 }
 
 /// A URL with its password replaced by `***`.
@@ -303,6 +327,17 @@ mod tests {
     }
 
     #[test]
+    fn keys_are_required_off_loopback() {
+        let on = |pairs: &[(&str, &str)]| Settings::load_from(vars(pairs)).expect("loads").anonymous_allowed();
+        assert!(on(&[]), "the embedded default on 127.0.0.1 serves requests without keys");
+        assert!(on(&[("MONTECELL_BIND", "[::1]:9000")]));
+        assert!(on(&[("MONTECELL_BIND", "localhost:9000")]));
+        assert!(!on(&[("MONTECELL_BIND", "0.0.0.0:8080")]));
+        assert!(!on(&[("MONTECELL_BIND", "10.1.2.3:8080")]));
+        assert!(!on(&[("MONTECELL_REQUIRE_API_KEYS", "true")]));
+    }
+
+    #[test]
     fn secret_key_is_redacted() {
         let s = Settings::load_from(vars(&[
             ("MONTECELL_S3_BUCKET", "b"),
@@ -332,7 +367,7 @@ mod documentation {
             w.starts_with("MONTECELL_") && w[10..].chars().all(|c| c.is_ascii_uppercase() || c == '_') && w.len() > 10
         }) {
             let key = word.trim_start_matches("MONTECELL_").to_ascii_lowercase();
-            let other = key.contains('<') || key == "config" || key == "corpus" || key == "key";
+            let other = key.contains('<') || key == "config" || key == "corpus" || key == "nvrtc_lib" || key == "key";
             assert!(other || keys.contains(&key), "docs/configuration.md documents {word}, which is not a setting");
         }
     }

@@ -11,6 +11,8 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub mod proxy;
+
 use montecell_api::AppState;
 use montecell_shared::blob::BlobStore;
 use montecell_shared::db::Database;

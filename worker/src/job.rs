@@ -10,6 +10,8 @@ use montecell_engine::import::{self, Limits};
 use montecell_engine::run::RunOptions;
 use montecell_engine::simulate::{SimulationError, simulate};
 use montecell_engine::spec::SimulationSpec;
+use montecell_kernels::GpuError;
+use montecell_kernels::gpu::GpuRunOptions;
 use montecell_shared::blob::BlobError;
 use montecell_shared::db::{Claim, DbError, ResultRow, SimulationRow};
 use montecell_shared::problem::Problem;
@@ -34,6 +36,8 @@ pub enum Outcome {
     HandedBack,
     /// Nothing to do (final already, or unknown id).
     Skipped,
+    /// Its tenant runs as many simulations as it may: enqueued again for later.
+    Throttled,
 }
 
 /// A delivery that could not record what happened: apalis redelivers it.
@@ -81,6 +85,7 @@ pub async fn handle(state: &Arc<WorkerState>, job: &SimulationJob) -> Result<Out
         Outcome::Canceled => "canceled",
         Outcome::HandedBack => "handed_back",
         Outcome::Skipped => "skipped",
+        Outcome::Throttled => "throttled",
     };
     metrics::counter!("montecell_jobs_finished_total", "status" => label).increment(1);
     Ok(outcome)
@@ -89,7 +94,8 @@ pub async fn handle(state: &Arc<WorkerState>, job: &SimulationJob) -> Result<Out
 async fn deliver(state: &Arc<WorkerState>, job: &SimulationJob) -> Result<Outcome, JobError> {
     let id = job.simulation_id.as_str();
     let now = now_millis();
-    let row = match state.db.claim(id, &state.name, now, now - state.stale_heartbeat_ms()).await? {
+    let max_running = i64::try_from(state.settings.tenant_max_running).unwrap_or(i64::MAX);
+    let row = match state.db.claim(id, &state.name, now, now - state.stale_heartbeat_ms(), max_running).await? {
         Claim::Run(row) => row,
         Claim::Busy => {
             tracing::info!(simulation = id, "a live worker runs it; duplicate delivery ignored");
@@ -107,6 +113,17 @@ async fn deliver(state: &Arc<WorkerState>, job: &SimulationJob) -> Result<Outcom
         Claim::Exhausted => {
             tracing::warn!(simulation = id, "every attempt used; failed");
             return Ok(Outcome::Failed);
+        }
+        Claim::Throttled => {
+            // Not an attempt: the row is untouched, and the job is offered again shortly.
+            let delay = state.backoff(1);
+            tracing::debug!(
+                simulation = id,
+                retry_in_ms = delay.as_millis() as u64,
+                "tenant at its running cap; later"
+            );
+            state.queue.push_after(job.clone(), delay).await?;
+            return Ok(Outcome::Throttled);
         }
     };
     tracing::info!(simulation = id, attempt = row.attempt, worker = %state.name, "running");
@@ -193,19 +210,29 @@ async fn attempt(state: &Arc<WorkerState>, row: &SimulationRow) -> Result<u64, S
     let shutdown = Arc::new(AtomicBool::new(false));
     let threads = state.settings.engine_threads;
     let engine = {
-        let (done, cancel) = (done.clone(), cancel.clone());
+        let (done, cancel, gpu) = (done.clone(), cancel.clone(), state.gpu.clone());
+        let id = row.id.clone();
         tokio::task::spawn_blocking(move || {
             let progress = |n: u64, _total: u64| {
                 done.fetch_max(n, Ordering::Relaxed);
             };
+            if let Some(gpu) = gpu {
+                let options = GpuRunOptions { progress: Some(&progress), cancel: Some(&cancel), chunk: 0 };
+                match gpu.simulate(&wb, &spec, &options) {
+                    Ok(sim) => return Ok(sim),
+                    Err(GpuError::Unsupported(why)) => {
+                        tracing::info!(simulation = %id, reason = %why, "the model runs on the CPU engine");
+                    }
+                    Err(GpuError::Canceled { .. }) => return Err(Problem::new(499, "canceled", "Canceled")),
+                    Err(GpuError::Simulation(e)) => return Err(engine_problem(e)),
+                    // A device failure fails this attempt only: the retry may get a healthy device.
+                    Err(e) => {
+                        return Err(Problem::new(503, "gpu-failed", "The GPU run failed").detail(e.to_string()));
+                    }
+                }
+            }
             let options = RunOptions { threads, batch: 0, progress: Some(&progress), cancel: Some(&cancel) };
-            simulate(&wb, &spec, &options).map_err(|e| match e {
-                SimulationError::Run(_) => Problem::new(499, "canceled", "Canceled"),
-                SimulationError::Spec(s) => Problem::new(422, "invalid-spec", "Invalid simulation spec")
-                    .detail(s.to_string())
-                    .field(s.field.clone(), s.message.clone()),
-                other => Problem::new(422, "model-error", "The model cannot be simulated").detail(other.to_string()),
-            })
+            simulate(&wb, &spec, &options).map_err(engine_problem)
         })
     };
 
@@ -230,12 +257,18 @@ async fn attempt(state: &Arc<WorkerState>, row: &SimulationRow) -> Result<u64, S
             }
         })
     };
+    // Dropped with this future too (the queue's worker stopped under it): the watcher stops
+    // heartbeating, so the row goes stale and another delivery takes it over, and the engine
+    // stops at its next batch.
+    let mut stop = StopOnDrop { watcher, cancel: cancel.clone(), engine_running: true };
     let result = engine.await;
-    watcher.abort();
+    stop.engine_running = false;
+    drop(stop);
     let shutdown = shutdown.load(Ordering::Relaxed);
     let simulation = match result {
         Ok(Ok(sim)) => sim,
         Ok(Err(p)) if p.slug() == "canceled" => return Err(if shutdown { Stop::Shutdown } else { Stop::Canceled }),
+        Ok(Err(p)) if p.slug() == "gpu-failed" => return Err(Stop::Transient(p)),
         Ok(Err(p)) => return Err(Stop::Permanent(p)),
         Err(join) => {
             return Err(Stop::Transient(
@@ -264,8 +297,7 @@ async fn attempt(state: &Arc<WorkerState>, row: &SimulationRow) -> Result<u64, S
             count: values.len() as u64,
         });
     }
-    let mut result = simulation.result;
-    result.engine.device = state.device.clone();
+    let result = simulation.result;
     let iterations = result.iterations;
     let row_out = ResultRow {
         simulation_id: row.id.clone(),
@@ -274,11 +306,60 @@ async fn attempt(state: &Arc<WorkerState>, row: &SimulationRow) -> Result<u64, S
         attempt: row.attempt,
         created_at: now_millis(),
     };
-    let moved = state.db.succeed(&row_out, iterations as i64, now_millis()).await?;
+    let moved = write_result(&row_out, iterations as i64, state).await?;
     if !moved {
         tracing::info!(simulation = %row.id, "another delivery finished it first; its result stands");
     }
     Ok(iterations)
+}
+
+/// Stops the progress watcher and asks the engine to stop, when dropped.
+struct StopOnDrop {
+    watcher: tokio::task::JoinHandle<()>,
+    cancel: Arc<AtomicBool>,
+    engine_running: bool,
+}
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.watcher.abort();
+        if self.engine_running {
+            self.cancel.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The problem of an engine error: a canceled run, or the spec or model at fault.
+fn engine_problem(e: SimulationError) -> Problem {
+    match e {
+        SimulationError::Run(_) => Problem::new(499, "canceled", "Canceled"),
+        SimulationError::Spec(s) => Problem::new(422, "invalid-spec", "Invalid simulation spec")
+            .detail(s.to_string())
+            .field(s.field.clone(), s.message.clone()),
+        other => Problem::new(422, "model-error", "The model cannot be simulated").detail(other.to_string()),
+    }
+}
+
+/// How long the result write is retried while the database is unreachable, before the attempt
+/// counts as failed (and the whole simulation runs again on the next attempt).
+const RESULT_WRITE_PATIENCE: Duration = Duration::from_secs(60);
+
+/// The result and the `succeeded` transition (one transaction: all or nothing), retried with
+/// backoff while the database is unreachable: a short outage costs a wait, not a rerun.
+async fn write_result(row: &ResultRow, iterations: i64, state: &WorkerState) -> Result<bool, Stop> {
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(100);
+    loop {
+        match state.db.succeed(row, iterations, now_millis()).await {
+            Ok(moved) => return Ok(moved),
+            Err(e) if start.elapsed() + pause < RESULT_WRITE_PATIENCE => {
+                tracing::warn!(simulation = %row.simulation_id, error = %e, retry_in_ms = pause.as_millis() as u64, "result write failed; retrying");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(2));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<String, Stop> {

@@ -22,11 +22,43 @@ use std::time::{Duration, Instant};
 
 use apalis::layers::WorkerBuilderExt;
 use apalis::prelude::{BackendExt, BoxDynError, Data, Monitor, WorkerBuilder};
+use montecell_kernels::gpu::GpuEngine;
 use montecell_shared::blob::BlobStore;
 use montecell_shared::db::Database;
 use montecell_shared::queue::{Queue, SimulationJob};
 use montecell_shared::settings::Settings;
 use montecell_shared::workbooks::WorkbookCache;
+
+/// The device `setting` names (`""`: none), opened; a missing driver, NVRTC or device is
+/// logged once and the worker uses the CPU engine.
+fn open_gpu(setting: &str) -> Option<Arc<GpuEngine>> {
+    let setting = setting.trim();
+    if setting.is_empty() {
+        return None;
+    }
+    let Ok(ordinal) = setting.parse::<usize>() else {
+        tracing::warn!(gpu = %setting, "gpu must be a device number; using the CPU engine");
+        return None;
+    };
+    match GpuEngine::open(ordinal) {
+        Ok(gpu) => {
+            tracing::info!(device = %gpu.device(), "pinned to the GPU");
+            metrics::gauge!("montecell_worker_gpu", "device" => gpu.device()).set(1.0);
+            Some(Arc::new(gpu))
+        }
+        Err(e) => {
+            tracing::warn!(gpu = ordinal, error = %e, "no usable GPU: this worker uses the CPU engine");
+            metrics::gauge!("montecell_worker_gpu", "device" => format!("{ordinal}: unavailable")).set(0.0);
+            None
+        }
+    }
+}
+
+/// The number of CUDA devices (0 without a driver): `montecell worker --gpu all` starts one
+/// worker per device.
+pub fn gpu_count() -> usize {
+    montecell_kernels::gpu::device_count()
+}
 
 /// A worker that cannot start or stopped badly.
 #[derive(Debug, thiserror::Error)]
@@ -49,8 +81,9 @@ pub struct WorkerState {
     pub settings: Settings,
     /// This process's worker name (unique per start).
     pub name: String,
-    /// The device recorded in results (`None`: the CPU engine).
-    pub device: Option<String>,
+    /// The GPU this worker is pinned to (`None`: the CPU engine). Results name the engine and
+    /// device that ran them.
+    pub gpu: Option<Arc<GpuEngine>>,
     /// Parsed workbooks by content hash.
     pub workbooks: WorkbookCache,
     /// Set when a shutdown signal arrives: running jobs are handed back after it.
@@ -61,16 +94,14 @@ impl WorkerState {
     /// A worker's state.
     pub fn new(db: Database, blobs: BlobStore, queue: Queue, settings: Settings) -> WorkerState {
         let name = if settings.worker_name.is_empty() { unique_name() } else { settings.worker_name.clone() };
-        if !settings.gpu.is_empty() {
-            tracing::warn!(gpu = %settings.gpu, "a GPU was asked for, but this build has no GPU engine yet: running on the CPU engine");
-        }
+        let gpu = open_gpu(&settings.gpu);
         WorkerState {
             db,
             blobs,
             queue,
             settings,
             name,
-            device: None,
+            gpu,
             workbooks: WorkbookCache::default(),
             shutdown_deadline: Mutex::new(None),
         }
@@ -140,18 +171,26 @@ pub async fn run(
         worker = %state.name,
         queue = state.queue.describe(),
         concurrency,
-        engine = "cpu",
+        engine = if state.gpu.is_some() { "cuda" } else { "cpu" },
         "worker started"
     );
     let grace = Duration::from_millis(settings.shutdown_timeout_ms) + Duration::from_secs(10);
-    let monitor = Monitor::new().shutdown_timeout(grace);
+    // A worker whose backend fails (Redis went away) is restarted after a pause, under a new
+    // apalis name: the old name stops heartbeating, so the backend hands the job it held to a
+    // live worker (whose claim takes the stale row over).
+    let monitor = Monitor::new().shutdown_timeout(grace).should_restart(|ctx, error| {
+        tracing::warn!(worker = %ctx.name(), restarts = ctx.restarts(), error = %error, "the queue failed; restarting the worker in 1 s");
+        std::thread::sleep(Duration::from_secs(1));
+        true
+    });
     let name = state.name.clone();
     // The two backends are different types with the same builder calls.
     macro_rules! register {
         ($storage:expr) => {{
             let (state, storage) = (state.clone(), $storage);
-            monitor.register(move |_| {
-                WorkerBuilder::new(name.clone())
+            monitor.register(move |restarts| {
+                let name = if restarts == 0 { name.clone() } else { format!("{name}-r{restarts}") };
+                WorkerBuilder::new(name)
                     .backend(storage.clone().poll_with_interval(poll))
                     .data(state.clone())
                     .concurrency(concurrency)

@@ -3,6 +3,8 @@
 
 // actix's route macros turn each handler into a unit struct of the same name, which the
 // `unreachable_pub` lint misreads; utoipa's path macro writes qualified paths.
+#[allow(unreachable_pub, unused_qualifications)]
+pub mod cells;
 #[allow(unreachable_pub)]
 pub mod health;
 #[allow(unreachable_pub)]
@@ -10,27 +12,58 @@ pub mod models;
 #[allow(unreachable_pub, unused_qualifications)]
 pub mod simulations;
 
-use std::future::{Ready, ready};
+use std::future::Future;
+use std::pin::Pin;
 
+use actix_web::web::Data;
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
-use montecell_shared::db::DEFAULT_TENANT;
+use montecell_shared::settings::Settings;
+use montecell_shared::tenants::TenantRow;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::error::ApiError;
 
-/// The tenant a request acts for. Every query filters by it; another tenant's ids are 404.
-/// Until API keys exist (the tenants issue) every request is the default tenant's.
+/// The tenant a request acts for (see [`crate::auth`]): every query filters by it, and another
+/// tenant's ids are 404. A handler that takes it is authenticated and rate limited.
 #[derive(Clone, Debug)]
-pub struct Tenant(pub String);
+pub struct Tenant {
+    /// The tenant's name.
+    pub id: String,
+    /// Its row, with its own limits.
+    pub row: TenantRow,
+}
+
+impl Tenant {
+    /// Iterations one simulation may have.
+    pub fn max_iterations(&self, settings: &Settings) -> u64 {
+        limit(self.row.max_iterations, settings.max_iterations)
+    }
+
+    /// Bytes one upload may have.
+    pub fn max_upload_bytes(&self, settings: &Settings) -> u64 {
+        limit(self.row.max_upload_bytes, settings.max_upload_bytes)
+    }
+}
+
+fn limit(own: Option<i64>, setting: u64) -> u64 {
+    own.map_or(setting, |v| u64::try_from(v).unwrap_or(0))
+}
 
 impl FromRequest for Tenant {
     type Error = ApiError;
-    type Future = Ready<Result<Tenant, ApiError>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Tenant, ApiError>>>>;
 
-    fn from_request(_req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        ready(Ok(Tenant(DEFAULT_TENANT.to_owned())))
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req
+                .app_data::<Data<AppState>>()
+                .ok_or_else(|| ApiError::bad_request("the application state is missing"))?;
+            let caller = state.auth.caller(&state.db, &req).await?;
+            Ok(Tenant { id: caller.tenant.id.clone(), row: caller.tenant })
+        })
     }
 }
 

@@ -67,7 +67,7 @@ pub async fn create(
     req: HttpRequest,
     payload: Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let upload = upload::receive(&req, payload, state.settings.max_upload_bytes).await?;
+    let upload = upload::receive(&req, payload, tenant.max_upload_bytes(&state.settings)).await?;
     if upload.size == 0 {
         return Err(ApiError::invalid("file", "the upload is empty"));
     }
@@ -90,7 +90,7 @@ pub async fn create(
     state.workbooks.insert(&sha256, std::sync::Arc::new(wb));
     let row = ModelRow {
         id: uuid::Uuid::now_v7().to_string(),
-        tenant_id: tenant.0.clone(),
+        tenant_id: tenant.id.clone(),
         filename: upload.filename,
         size_bytes: upload.size as i64,
         sha256,
@@ -116,7 +116,7 @@ pub async fn create(
 )]
 #[get("/v1/models/{id}")]
 pub async fn show(state: Data<AppState>, tenant: Tenant, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let row = state.db.model(&tenant.0, &id).await?.ok_or_else(|| ApiError::not_found("model", &id))?;
+    let row = state.db.model(&tenant.id, &id).await?.ok_or_else(|| ApiError::not_found("model", &id))?;
     Ok(HttpResponse::Ok().json(row.resource()?))
 }
 
@@ -129,7 +129,7 @@ pub async fn show(state: Data<AppState>, tenant: Tenant, id: web::Path<String>) 
 #[get("/v1/models")]
 pub async fn list(state: Data<AppState>, tenant: Tenant, q: Query<ListQuery>) -> Result<HttpResponse, ApiError> {
     let limit = page_limit(&state, q.limit)?;
-    let rows = state.db.models(&tenant.0, q.cursor.as_deref(), limit + 1).await?;
+    let rows = state.db.models(&tenant.id, q.cursor.as_deref(), limit + 1).await?;
     let next = (rows.len() > limit as usize).then(|| rows[limit as usize - 1].id.clone());
     let items = rows.iter().take(limit as usize).map(|r| r.resource()).collect::<Result<Vec<_>, _>>()?;
     Ok(HttpResponse::Ok().json(Page { items, next_cursor: next }))

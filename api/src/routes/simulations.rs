@@ -139,7 +139,8 @@ async fn workbook(state: &AppState, sha256: &str, blob_key: &str) -> Result<Arc<
 }
 
 /// Validates, stores and enqueues. Returns the new resource.
-async fn submit(state: &AppState, tenant: &str, body: &[u8]) -> Result<SimulationResource, ApiError> {
+async fn submit(state: &AppState, owner: &Tenant, body: &[u8]) -> Result<SimulationResource, ApiError> {
+    let tenant = owner.id.as_str();
     let sub = parse(body)?;
     let model = state
         .db
@@ -152,10 +153,11 @@ async fn submit(state: &AppState, tenant: &str, body: &[u8]) -> Result<Simulatio
         .await
         .map_err(|e| ApiError::Problem(Problem::new(500, "internal", "Spec check failed").detail(e.to_string())))?
         .map_err(|e| refusal(&e))?;
-    if iterations > state.settings.max_iterations {
+    let max = owner.max_iterations(&state.settings);
+    if iterations > max {
         return Err(ApiError::invalid(
             "iterations",
-            format!("{iterations} is more than this server allows ({})", state.settings.max_iterations),
+            format!("{iterations} is more than this tenant may run in one simulation ({max}, max_iterations)"),
         ));
     }
     let now = now_millis();
@@ -242,12 +244,12 @@ pub async fn create(
         Some(_) => return Err(ApiError::invalid("Idempotency-Key", "must be 1–255 visible ASCII characters")),
     };
     let Some(key) = key else {
-        let sim = submit(&state, &tenant.0, &body).await?;
+        let sim = submit(&state, &tenant, &body).await?;
         let json = serde_json::to_string(&sim).unwrap_or_default();
         return Ok(accepted(&state, &req, 202, json, Some(&sim.id)));
     };
     let hash = hex::encode(Sha256::digest(&body));
-    match state.db.use_key(&tenant.0, &key, &hash, now_millis()).await? {
+    match state.db.use_key(&tenant.id, &key, &hash, now_millis()).await? {
         KeyUse::New => {}
         KeyUse::Replay { status, body } => {
             let id = serde_json::from_str::<serde_json::Value>(&body)
@@ -274,10 +276,10 @@ pub async fn create(
             ));
         }
     }
-    match submit(&state, &tenant.0, &body).await {
+    match submit(&state, &tenant, &body).await {
         Ok(sim) => {
             let json = serde_json::to_string(&sim).unwrap_or_default();
-            state.db.finish_key(&tenant.0, &key, 202, &json).await?;
+            state.db.finish_key(&tenant.id, &key, 202, &json).await?;
             Ok(accepted(&state, &req, 202, json, Some(&sim.id)))
         }
         Err(e) => {
@@ -286,10 +288,10 @@ pub async fn create(
                 // The same request will be refused the same way: remember the answer.
                 state
                     .db
-                    .finish_key(&tenant.0, &key, problem.status, &serde_json::to_string(&problem).unwrap_or_default())
+                    .finish_key(&tenant.id, &key, problem.status, &serde_json::to_string(&problem).unwrap_or_default())
                     .await?;
             } else {
-                state.db.release_key(&tenant.0, &key).await?;
+                state.db.release_key(&tenant.id, &key).await?;
             }
             Err(ApiError::Problem(problem))
         }
@@ -329,15 +331,15 @@ fn with_retry_after(resource: &SimulationResource, mut r: actix_web::HttpRespons
 )]
 #[get("/v1/simulations/{id}")]
 pub async fn show(state: Data<AppState>, tenant: Tenant, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    if let Some(body) = state.finished.get(&tenant.0, &id) {
+    if let Some(body) = state.finished.get(&tenant.id, &id) {
         return Ok(HttpResponse::Ok().content_type("application/json").body(body));
     }
-    let row = state.db.simulation(&tenant.0, &id).await?.ok_or_else(|| ApiError::not_found("simulation", &id))?;
+    let row = state.db.simulation(&tenant.id, &id).await?.ok_or_else(|| ApiError::not_found("simulation", &id))?;
     let res = resource(&state, &row).await?;
     if res.status.is_final() {
         // A final simulation never changes again: keep its answer.
         let body = Bytes::from(serde_json::to_vec(&res).map_err(montecell_shared::db::DbError::from)?);
-        state.finished.insert(&tenant.0, &id, body.clone());
+        state.finished.insert(&tenant.id, &id, body.clone());
         return Ok(HttpResponse::Ok().content_type("application/json").body(body));
     }
     Ok(with_retry_after(&res, HttpResponse::Ok()))
@@ -366,7 +368,8 @@ pub async fn list(
     q: Query<SimulationListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = page_limit(&state, q.limit)?;
-    let rows = state.db.simulations(&tenant.0, q.status, q.model_id.as_deref(), q.cursor.as_deref(), limit + 1).await?;
+    let rows =
+        state.db.simulations(&tenant.id, q.status, q.model_id.as_deref(), q.cursor.as_deref(), limit + 1).await?;
     let next = (rows.len() > limit as usize).then(|| rows[limit as usize - 1].id.clone());
     let items = rows.iter().take(limit as usize).map(|r| r.resource(None)).collect::<Result<Vec<_>, _>>()?;
     Ok(HttpResponse::Ok().json(Page { items, next_cursor: next }))
@@ -387,7 +390,7 @@ pub async fn list(
 pub async fn cancel(state: Data<AppState>, tenant: Tenant, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let row = state
         .db
-        .request_cancel(&tenant.0, &id, now_millis())
+        .request_cancel(&tenant.id, &id, now_millis())
         .await?
         .ok_or_else(|| ApiError::not_found("simulation", &id))?;
     let res = resource(&state, &row).await?;
@@ -424,7 +427,7 @@ pub async fn samples(
     id: web::Path<String>,
     q: Query<SamplesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = state.db.simulation(&tenant.0, &id).await?.ok_or_else(|| ApiError::not_found("simulation", &id))?;
+    let row = state.db.simulation(&tenant.id, &id).await?.ok_or_else(|| ApiError::not_found("simulation", &id))?;
     if row.status() != Status::Succeeded {
         return Err(ApiError::Problem(
             Problem::new(409, "not-finished", "No samples").detail(format!("the simulation is {}", row.status)),
@@ -500,8 +503,8 @@ pub async fn webhook_deliveries(
     tenant: Tenant,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    state.db.simulation(&tenant.0, &id).await?.ok_or_else(|| ApiError::not_found("simulation", &id))?;
-    let log = state.db.webhook_log(&tenant.0, &id).await?;
+    state.db.simulation(&tenant.id, &id).await?.ok_or_else(|| ApiError::not_found("simulation", &id))?;
+    let log = state.db.webhook_log(&tenant.id, &id).await?;
     let entries: Vec<WebhookLogEntry> = log
         .into_iter()
         .map(|(m, deliveries)| WebhookLogEntry {
