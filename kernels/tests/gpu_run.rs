@@ -1,6 +1,7 @@
-//! GPU execution tests: they need an NVIDIA driver, a device and NVRTC. With `--features
-//! cuda` a missing device is a failure; without it these tests skip loudly. (Not run in this
-//! repository's CI, which has no GPU.)
+//! GPU execution tests: they need an NVIDIA driver, a device and NVRTC, and run only with
+//! `--features cuda` (`cargo test -p montecell-kernels --features cuda --test gpu_run`), where a
+//! missing device is a failure. Without the feature they are reported as ignored, never as
+//! passed. (This repository's CI has no GPU.)
 #![allow(clippy::expect_used, clippy::print_stderr)]
 
 mod common;
@@ -26,6 +27,7 @@ fn device_or_skip(test: &str) -> Option<GpuEngine> {
 /// Philox on the device: the uniforms of the hand-written kernel equal rng::uniform bit for bit
 /// (integer arithmetic and exact conversions only).
 #[test]
+#[cfg_attr(not(feature = "cuda"), ignore = "needs a CUDA device: --features cuda")]
 fn device_philox_matches_the_engine_bit_for_bit() {
     if device_or_skip("device_philox_matches_the_engine_bit_for_bit").is_none() {
         return;
@@ -53,6 +55,7 @@ fn device_philox_matches_the_engine_bit_for_bit() {
 /// and how many draws and outputs are identical to the bit (transcendentals of libdevice may
 /// differ from glibc's in the last place).
 #[test]
+#[cfg_attr(not(feature = "cuda"), ignore = "needs a CUDA device: --features cuda")]
 fn examples_on_the_device_match_the_cpu_engine() {
     let Some(gpu) = device_or_skip("examples_on_the_device_match_the_cpu_engine") else { return };
     for name in common::EXAMPLES {

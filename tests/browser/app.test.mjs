@@ -416,43 +416,84 @@ test('drag and drop upload', { timeout: 60_000 }, async (t) => {
   });
 });
 
-test('a server that needs an API key: the page asks for one and sends it', { timeout: 60_000 }, async (t) => {
+/** A second montecell that requires API keys, with a key made by `montecell keys create`. */
+async function keyedServer() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'montecell-browser-keys-'));
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    MONTECELL_BIND: `127.0.0.1:${port}`,
+    MONTECELL_DATA_DIR: path.join(dir, 'data'),
+    MONTECELL_REQUIRE_API_KEYS: 'true',
+    MONTECELL_LOG: 'warn',
+  };
+  const key = await new Promise((resolve, reject) => {
+    const p = spawn(bin, ['keys', 'create', '--tenant', 'browser', '--name', 'browser test'], { cwd: dir, env });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`keys create exited with ${code}`))));
+  });
+  assert.match(key, /^mc_[0-9A-Za-z]{46}$/);
+  const proc = spawn(bin, [], { cwd: dir, env, stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    assert.ok(Date.now() < deadline, 'the keyed montecell did not answer /healthz within 60 s');
+    await sleep(100);
+  }
+  const stop = async () => {
+    proc.kill('SIGTERM');
+    await Promise.race([new Promise((r) => { proc.once('exit', r); }), sleep(10_000)]);
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { url, key, stop };
+}
+
+test('a server that needs an API key: the page asks for one and sends it', { timeout: 90_000 }, async (t) => {
+  const keyed = await keyedServer();
+  t.after(keyed.stop);
+  // The server refuses requests without the key; with it, the tenant has one model.
+  assert.equal((await fetch(`${keyed.url}/v1/models`)).status, 401);
+  const upload = await fetch(`${keyed.url}/v1/models?filename=npv.xlsx`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${keyed.key}` },
+    body: readFileSync(path.join(root, 'examples', 'npv.xlsx')),
+  });
+  assert.equal(upload.status, 201);
   const { page, problems, shot } = await newPage(t);
   await withFailureShot(page, 'api-key', async () => {
-    // Until the server has keys, a route stands in for one that requires them.
     const seen = [];
-    await page.route((url) => url.pathname === '/v1/models', async (route) => {
-      const auth = route.request().headers().authorization || null;
-      seen.push(auth);
-      if (auth !== 'Bearer test-key-123') {
-        await route.fulfill({
-          status: 401,
-          headers: { 'Content-Type': 'application/problem+json', 'WWW-Authenticate': 'Bearer' },
-          body: JSON.stringify({ type: '/problems/unauthorized', title: 'Unauthorized', status: 401, detail: 'an API key is required' }),
-        });
-      } else {
-        await route.continue();
-      }
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname.startsWith('/v1/')) seen.push(r.headers().authorization || null);
     });
-    await page.goto(`${base}/`);
+    await page.goto(`${keyed.url}/`);
     const dialog = page.locator('#key-dialog');
     await dialog.waitFor();
     assert.ok(await dialog.evaluate((d) => d.open));
-    assert.match(await page.locator('#key-reason').textContent(), /API key is required/);
+    assert.match(await page.locator('#key-reason').textContent(), /API key/);
     await shot('10-api-key');
-    await page.getByLabel('Key', { exact: true }).fill('test-key-123');
+    await page.getByLabel('Key', { exact: true }).fill(keyed.key);
     await page.getByRole('button', { name: 'Save' }).click();
     await page.locator('#recent-list li').first().waitFor();
-    assert.deepEqual(seen, [null, 'Bearer test-key-123']);
-    assert.equal(await page.evaluate(() => localStorage.getItem('montecell.apiKey')), 'test-key-123');
+    const firstKeyed = seen.findIndex((h) => h !== null);
+    assert.ok(firstKeyed >= 1, `the first requests go without a key: ${seen}`);
+    assert.ok(seen.slice(firstKeyed).every((h) => h === `Bearer ${keyed.key}`), `later requests carry the key: ${seen}`);
+    assert.equal(await page.evaluate(() => localStorage.getItem('montecell.apiKey')), keyed.key);
     assert.equal(await page.locator('#key-button').textContent(), 'API key ✓');
     // Every later request carries it.
     const [req] = await Promise.all([
       page.waitForRequest((r) => r.url().includes('/v1/simulations')),
       page.getByRole('link', { name: 'History' }).click(),
     ]);
-    assert.equal(req.headers().authorization, 'Bearer test-key-123');
-    assert.deepEqual(problems, []);
+    assert.equal(req.headers().authorization, `Bearer ${keyed.key}`);
+    // This page talks to the second server: its requests are not "outside"; anything else is.
+    assert.deepEqual(problems.filter((p) => !p.startsWith(`outside request: ${keyed.url}/`)), []);
   });
 });
 

@@ -1,8 +1,6 @@
 //! `/v1/models/{id}/sheets/{sheet}/cells`: what the cells of a model's sheet hold — values and
 //! formulas of a range — for a client that shows the workbook (the web app's grid).
 
-use std::sync::Arc;
-
 use actix_web::web::{self, Data, Query};
 use actix_web::{HttpResponse, get};
 use montecell_engine::Workbook;
@@ -13,7 +11,7 @@ use montecell_shared::problem::Problem;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::Tenant;
+use super::{Tenant, model_workbook};
 use crate::AppState;
 use crate::error::ApiError;
 
@@ -66,29 +64,6 @@ pub struct SheetCells {
     pub dimension: Option<String>,
     /// The non-empty cells of the range, row by row.
     pub cells: Vec<CellEntry>,
-}
-
-/// The workbook of a model: from the cache, or read from the blob store and parsed by the
-/// engine (as a submission does).
-async fn workbook(state: &AppState, sha256: &str, blob_key: &str) -> Result<Arc<Workbook>, ApiError> {
-    if let Some(wb) = state.workbooks.get(sha256) {
-        return Ok(wb);
-    }
-    let bytes = state.blobs.get(blob_key).await?;
-    let wb =
-        web::block(move || montecell_engine::import::read_bytes(&bytes, &montecell_engine::import::Limits::default()))
-            .await
-            .map_err(|e| {
-                ApiError::Problem(Problem::new(500, "internal", "Workbook read failed").detail(e.to_string()))
-            })?
-            .map_err(|e| {
-                ApiError::Problem(
-                    Problem::new(422, "invalid-workbook", "The model's workbook cannot be read").detail(e.to_string()),
-                )
-            })?;
-    let wb = Arc::new(wb);
-    state.workbooks.insert(sha256, wb.clone());
-    Ok(wb)
 }
 
 /// `A1:Z200` or `B7` (with or without `$`) on `sheet`.
@@ -153,7 +128,7 @@ pub async fn cells(
 ) -> Result<HttpResponse, ApiError> {
     let (id, sheet_name) = path.into_inner();
     let model = state.db.model(&tenant.id, &id).await?.ok_or_else(|| ApiError::not_found("model", &id))?;
-    let wb = workbook(&state, &model.sha256, &model.blob_key).await?;
+    let wb = model_workbook(&state, &model.sha256, &model.blob_key).await?;
     let index = wb
         .sheets()
         .iter()

@@ -14,9 +14,12 @@ pub mod simulations;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
-use actix_web::web::Data;
+use actix_web::web::{self, Data};
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
+use montecell_engine::Workbook;
+use montecell_shared::problem::Problem;
 use montecell_shared::settings::Settings;
 use montecell_shared::tenants::TenantRow;
 use serde::Deserialize;
@@ -95,4 +98,27 @@ pub fn location(state: &AppState, req: &HttpRequest, path: &str) -> String {
     }
     let info = req.connection_info();
     format!("{}://{}{path}", info.scheme(), info.host())
+}
+
+/// The workbook of a model: from the cache, or read from the blob store and parsed (what a
+/// submission checks and the cells endpoint shows).
+pub(crate) async fn model_workbook(state: &AppState, sha256: &str, blob_key: &str) -> Result<Arc<Workbook>, ApiError> {
+    if let Some(wb) = state.workbooks.get(sha256) {
+        return Ok(wb);
+    }
+    let bytes = state.blobs.get(blob_key).await?;
+    let wb =
+        web::block(move || montecell_engine::import::read_bytes(&bytes, &montecell_engine::import::Limits::default()))
+            .await
+            .map_err(|e| {
+                ApiError::Problem(Problem::new(500, "internal", "Workbook read failed").detail(e.to_string()))
+            })?
+            .map_err(|e| {
+                ApiError::Problem(
+                    Problem::new(422, "invalid-workbook", "The model's workbook cannot be read").detail(e.to_string()),
+                )
+            })?;
+    let wb = Arc::new(wb);
+    state.workbooks.insert(sha256, wb.clone());
+    Ok(wb)
 }

@@ -1,10 +1,7 @@
 //! `/v1/simulations`: submit (validated, idempotent), poll, list, cancel, raw samples.
 
-use std::sync::Arc;
-
 use actix_web::web::{self, Bytes, Data, Query};
 use actix_web::{HttpRequest, HttpResponse, get, post};
-use montecell_engine::Workbook;
 use montecell_engine::compile::CompileError;
 use montecell_engine::simulate::{SimulationError, check};
 use montecell_engine::spec::SimulationSpec;
@@ -17,7 +14,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{Tenant, location, page_limit};
+use super::{Tenant, location, model_workbook, page_limit};
 use crate::AppState;
 use crate::error::ApiError;
 
@@ -116,28 +113,6 @@ fn refusal(e: &SimulationError) -> ApiError {
     }
 }
 
-/// The workbook of a model: from the cache, or read from the blob store.
-async fn workbook(state: &AppState, sha256: &str, blob_key: &str) -> Result<Arc<Workbook>, ApiError> {
-    if let Some(wb) = state.workbooks.get(sha256) {
-        return Ok(wb);
-    }
-    let bytes = state.blobs.get(blob_key).await?;
-    let wb =
-        web::block(move || montecell_engine::import::read_bytes(&bytes, &montecell_engine::import::Limits::default()))
-            .await
-            .map_err(|e| {
-                ApiError::Problem(Problem::new(500, "internal", "Workbook check failed").detail(e.to_string()))
-            })?
-            .map_err(|e| {
-                ApiError::Problem(
-                    Problem::new(422, "invalid-workbook", "The model's workbook cannot be read").detail(e.to_string()),
-                )
-            })?;
-    let wb = Arc::new(wb);
-    state.workbooks.insert(sha256, wb.clone());
-    Ok(wb)
-}
-
 /// Validates, stores and enqueues. Returns the new resource.
 async fn submit(state: &AppState, owner: &Tenant, body: &[u8]) -> Result<SimulationResource, ApiError> {
     let tenant = owner.id.as_str();
@@ -147,7 +122,7 @@ async fn submit(state: &AppState, owner: &Tenant, body: &[u8]) -> Result<Simulat
         .model(tenant, &sub.model_id)
         .await?
         .ok_or_else(|| ApiError::invalid("model_id", format!("no model {}", sub.model_id)))?;
-    let wb = workbook(state, &model.sha256, &model.blob_key).await?;
+    let wb = model_workbook(state, &model.sha256, &model.blob_key).await?;
     let spec = sub.spec.clone();
     let iterations = web::block(move || check(&wb, &spec))
         .await
