@@ -85,7 +85,7 @@ pub fn parse_formula(text: &str, sheet: SheetId, sheets: &dyn SheetLookup) -> Re
         None => (0, text),
     };
     let toks = tokenize(body).map_err(|e| ParseError::new(e.position + offset, e.message))?;
-    let mut p = Parser { toks, i: 0, sheet, sheets };
+    let mut p = Parser { toks, i: 0, sheet, sheets, depth: 0 };
     let expr = p.comparison().and_then(|e| {
         if p.peek() == &Tok::End { Ok(e) } else { Err(p.error(format!("unexpected {}", describe(p.peek())))) }
     });
@@ -125,7 +125,15 @@ struct Parser<'a> {
     i: usize,
     sheet: SheetId,
     sheets: &'a dyn SheetLookup,
+    /// Open parentheses, function calls, array constants and prefix operators around the
+    /// current token: bounded by [`MAX_NESTING`], so no formula can exhaust the stack.
+    depth: usize,
 }
+
+/// The deepest nesting a formula may have. Excel allows 64 levels of nested functions; this
+/// leaves room for parentheses, and stops formulas of thousands of `(` (found by fuzzing) with
+/// an error instead of a stack overflow.
+pub const MAX_NESTING: usize = 128;
 
 type PResult = Result<Expr, ParseError>;
 
@@ -194,7 +202,22 @@ impl Parser<'_> {
         Ok(lhs)
     }
 
+    /// `f` one nesting level deeper, or an error past [`MAX_NESTING`].
+    fn nested(&mut self, f: impl FnOnce(&mut Self) -> PResult) -> PResult {
+        if self.depth >= MAX_NESTING {
+            return Err(self.error(format!("the formula is nested more than {MAX_NESTING} levels deep")));
+        }
+        self.depth += 1;
+        let result = f(self);
+        self.depth -= 1;
+        result
+    }
+
     fn comparison(&mut self) -> PResult {
+        self.nested(Self::comparison_level)
+    }
+
+    fn comparison_level(&mut self) -> PResult {
         self.binary_level(Self::concat, |t| match t {
             Tok::Eq => Some(BinaryOp::Eq),
             Tok::Ne => Some(BinaryOp::Ne),
@@ -243,18 +266,18 @@ impl Parser<'_> {
         match self.peek() {
             Tok::Minus => {
                 self.bump();
-                let e = self.prefix()?;
+                let e = self.nested(Self::prefix)?;
                 Ok(Expr::Unary { op: UnaryOp::Neg, expr: Box::new(e) })
             }
             Tok::Plus => {
                 self.bump();
-                let e = self.prefix()?;
+                let e = self.nested(Self::prefix)?;
                 Ok(Expr::Unary { op: UnaryOp::Plus, expr: Box::new(e) })
             }
             Tok::At => {
                 let pos = self.token().pos;
                 self.bump();
-                let e = self.prefix()?;
+                let e = self.nested(Self::prefix)?;
                 self.builtin_call("SINGLE", vec![e], pos)
             }
             _ => self.reference(),
@@ -681,6 +704,21 @@ mod tests {
         assert_eq!(p("=FOO(1)"), "FOO(1)");
         assert_eq!(p("=LOG10(100)"), "LOG10(100)");
         assert_eq!(p("=_xlfn.LAMBDA(_xlpm.x,_xlpm.x+1)(5)"), "APPLY(LAMBDA(_XLPM.X,(_XLPM.X+1)),5)");
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let sheets = vec!["S".to_owned()];
+        let ok = format!("={}1{}", "(".repeat(100), ")".repeat(100));
+        assert!(parse_formula(&ok, SheetId(0), &sheets).is_ok());
+        for deep in [
+            format!("={}1{}", "(".repeat(5000), ")".repeat(5000)),
+            format!("={}1", "-".repeat(5000)),
+            format!("={}1{}", "SUM(".repeat(5000), ")".repeat(5000)),
+        ] {
+            let e = parse_formula(&deep, SheetId(0), &sheets).expect_err("too deep");
+            assert!(e.message.contains("nested more than"), "{}", e.message);
+        }
     }
 
     #[test]
