@@ -173,8 +173,7 @@ async fn start(role: Role, settings: Settings) -> Result<(), String> {
             if !own.worker_name.is_empty() && !own.gpu.is_empty() {
                 own.worker_name = format!("{}-gpu{}", settings.worker_name, own.gpu);
             }
-            let queue = Queue::connect(&own).await.map_err(|e| e.to_string())?;
-            let state = Arc::new(WorkerState::new(db.clone(), blobs.clone(), queue, own));
+            let state = Arc::new(WorkerState::new(db.clone(), blobs.clone(), queue.clone(), own));
             workers.push(tokio::spawn(montecell_worker::run(state, stopped())));
         }
     }
