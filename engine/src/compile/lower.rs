@@ -212,39 +212,8 @@ impl<'a, 'wb> Lowerer<'a, 'wb> {
                     _ => return Err(Fallback),
                 }
             }
-            Expr::Unary { op, expr } => {
-                let a = self.value(expr)?;
-                match a {
-                    Lowered::Const(v) => Lowered::Const(unary_const(*op, v)),
-                    other => {
-                        let a = self.reg_of(other);
-                        let op = *op;
-                        Lowered::Val(self.pure(Pure::Unary(op, a), |dst| Op::Unary { op, a, dst }))
-                    }
-                }
-            }
-            Expr::Binary { op, lhs, rhs } => {
-                if matches!(op, BinaryOp::Range | BinaryOp::Intersect | BinaryOp::Union) {
-                    return Err(Fallback);
-                }
-                let a = self.value(lhs)?;
-                let b = self.value(rhs)?;
-                match (a, b) {
-                    (Lowered::Const(x), Lowered::Const(y)) => Lowered::Const(binary_values(*op, &x, &y)),
-                    (Lowered::Const(Value::Number(k)), other) if k.is_finite() => {
-                        self.binary_scalar(*op, other, k, true)
-                    }
-                    (other, Lowered::Const(Value::Number(k))) if k.is_finite() => {
-                        self.binary_scalar(*op, other, k, false)
-                    }
-                    (a, b) => {
-                        let a = self.reg_of(a);
-                        let b = self.reg_of(b);
-                        let op = *op;
-                        Lowered::Val(self.pure(Pure::Binary(op, a, b), |dst| Op::Binary { op, a, b, dst }))
-                    }
-                }
-            }
+            Expr::Binary { op: BinaryOp::Range | BinaryOp::Intersect | BinaryOp::Union, .. } => return Err(Fallback),
+            Expr::Unary { .. } | Expr::Binary { .. } => return self.operators(e),
             Expr::Call { callee: Callee::Unknown(_), .. } => return Err(Fallback),
             Expr::Call { callee: Callee::Builtin(id), args } => {
                 let name = id.def().name;
@@ -312,6 +281,60 @@ impl<'a, 'wb> Lowerer<'a, 'wb> {
                 }
             }
         })
+    }
+
+    /// An operator and the operators below it on its left (`1+1+…+1` is a tree as deep as it
+    /// has operators: thousands in a formula of Excel's maximum length), in a loop, bottom
+    /// first; only right operands are lowered by recursion.
+    fn operators(&mut self, e: &'wb Expr) -> L {
+        let mut spine = Vec::new();
+        let mut bottom = e;
+        loop {
+            match bottom {
+                Expr::Binary { op: BinaryOp::Range | BinaryOp::Intersect | BinaryOp::Union, .. } => break,
+                Expr::Unary { expr: below, .. } | Expr::Binary { lhs: below, .. } => {
+                    spine.push(bottom);
+                    bottom = below;
+                }
+                _ => break,
+            }
+        }
+        let mut acc = self.value(bottom)?;
+        for (i, node) in spine.iter().rev().enumerate() {
+            if i > 0 && matches!(acc, Lowered::Const(Value::Array(_))) {
+                return Err(Fallback);
+            }
+            acc = match node {
+                Expr::Unary { op, .. } => match acc {
+                    Lowered::Const(v) => Lowered::Const(unary_const(*op, v)),
+                    other => {
+                        let a = self.reg_of(other);
+                        let op = *op;
+                        Lowered::Val(self.pure(Pure::Unary(op, a), |dst| Op::Unary { op, a, dst }))
+                    }
+                },
+                Expr::Binary { op, rhs, .. } => {
+                    let b = self.value(rhs)?;
+                    match (acc, b) {
+                        (Lowered::Const(x), Lowered::Const(y)) => Lowered::Const(binary_values(*op, &x, &y)),
+                        (Lowered::Const(Value::Number(k)), other) if k.is_finite() => {
+                            self.binary_scalar(*op, other, k, true)
+                        }
+                        (other, Lowered::Const(Value::Number(k))) if k.is_finite() => {
+                            self.binary_scalar(*op, other, k, false)
+                        }
+                        (a, b) => {
+                            let a = self.reg_of(a);
+                            let b = self.reg_of(b);
+                            let op = *op;
+                            Lowered::Val(self.pure(Pure::Binary(op, a, b), |dst| Op::Binary { op, a, b, dst }))
+                        }
+                    }
+                }
+                _ => return Err(Fallback),
+            };
+        }
+        Ok(acc)
     }
 
     fn lower_if(&mut self, args: &'wb [Expr]) -> L {

@@ -386,29 +386,7 @@ impl<'wb> Evaluator<'wb> {
                 Operand::Refs(areas.into())
             }
             Expr::Name { sheet, name } => self.eval_name(*sheet, name),
-            Expr::Unary { op, expr } => {
-                let v = self.value(expr);
-                Operand::Value(operators::unary(*op, v))
-            }
-            Expr::Binary { op: BinaryOp::Range, lhs, rhs } => self.range_op(lhs, rhs),
-            Expr::Binary { op: BinaryOp::Intersect, lhs, rhs } => self.intersect_op(lhs, rhs),
-            Expr::Binary { op: BinaryOp::Union, lhs, rhs } => {
-                let mut areas = Vec::new();
-                for side in [lhs, rhs] {
-                    match self.eval(side) {
-                        Operand::Ref(a) => areas.push(a),
-                        Operand::Refs(list) => areas.extend(list.iter().copied()),
-                        Operand::Value(Value::Error(e)) => return e.into(),
-                        Operand::Value(_) | Operand::Lambda(_) => return ErrorKind::Value.into(),
-                    }
-                }
-                Operand::Refs(areas.into())
-            }
-            Expr::Binary { op, lhs, rhs } => {
-                let l = self.value(lhs);
-                let r = self.value(rhs);
-                Operand::Value(binary_values(*op, &l, &r))
-            }
+            Expr::Unary { .. } | Expr::Binary { .. } => self.operators(expr),
             Expr::Call { callee: Callee::Unknown(name), args } => self.call_named(name, args),
             Expr::Call { .. }
                 if self.overlay.active
@@ -516,27 +494,76 @@ impl<'wb> Evaluator<'wb> {
         op
     }
 
-    fn range_op(&mut self, lhs: &Expr, rhs: &Expr) -> Operand {
-        let l = self.eval(lhs);
-        let r = self.eval(rhs);
-        match (l, r) {
-            (Operand::Ref(a), Operand::Ref(b)) if a.sheet == b.sheet => Operand::Ref(a.union_bounds(&b)),
-            (Operand::Value(Value::Error(e)), _) | (_, Operand::Value(Value::Error(e))) => e.into(),
-            _ => ErrorKind::Ref.into(),
+    /// An operator expression, and the operators below it on its left: `1+1+…+1`, `A1&A1&…`,
+    /// `A1:B2 C3:D4`, `x%%` are trees as deep as they have operators (thousands, in a formula
+    /// of Excel's maximum length), so their left spine is walked in a loop, bottom first, and
+    /// only right operands (bounded by the parser's nesting limit) are evaluated by recursion.
+    /// Operands are evaluated in the same order as by plain recursion: left to right.
+    fn operators(&mut self, expr: &Expr) -> Operand {
+        // The spine, top first: on the stack when short (the interpreter evaluates formulas
+        // once per iteration; most have a few operators), on the heap when long.
+        const SHORT: usize = 16;
+        let mut short = [expr; SHORT];
+        let mut len = 0;
+        let mut long: Vec<&Expr> = Vec::new();
+        let mut bottom = expr;
+        while let Expr::Unary { expr: below, .. } | Expr::Binary { lhs: below, .. } = bottom {
+            if len < SHORT {
+                short[len] = bottom;
+            } else {
+                if long.is_empty() {
+                    long.extend_from_slice(&short);
+                }
+                long.push(bottom);
+            }
+            len += 1;
+            bottom = &**below;
         }
+        let spine = if len <= SHORT { &short[..len] } else { &long[..] };
+        let mut acc = self.eval(bottom);
+        for node in spine.iter().rev() {
+            acc = match node {
+                Expr::Unary { op, .. } => {
+                    let v = self.deref(acc);
+                    Operand::Value(operators::unary(*op, v))
+                }
+                Expr::Binary { op: BinaryOp::Range, rhs, .. } => {
+                    let r = self.eval(rhs);
+                    range_op(acc, r)
+                }
+                Expr::Binary { op: BinaryOp::Intersect, rhs, .. } => {
+                    let r = self.eval(rhs);
+                    intersect_op(acc, r)
+                }
+                Expr::Binary { op: BinaryOp::Union, rhs, .. } => self.union_op(acc, rhs),
+                Expr::Binary { op, rhs, .. } => {
+                    let l = self.deref(acc);
+                    let r = self.value(rhs);
+                    Operand::Value(binary_values(*op, &l, &r))
+                }
+                _ => ErrorKind::Calc.into(),
+            };
+        }
+        acc
     }
 
-    fn intersect_op(&mut self, lhs: &Expr, rhs: &Expr) -> Operand {
-        let l = self.eval(lhs);
-        let r = self.eval(rhs);
-        match (l, r) {
-            (Operand::Ref(a), Operand::Ref(b)) => match a.intersect(&b) {
-                Some(i) => Operand::Ref(i),
-                None => ErrorKind::Null.into(),
-            },
-            (Operand::Value(Value::Error(e)), _) | (_, Operand::Value(Value::Error(e))) => e.into(),
-            _ => ErrorKind::Value.into(),
+    /// `(lhs, rhs)`: the areas of both, or the left's error without evaluating the right.
+    fn union_op(&mut self, lhs: Operand, rhs: &Expr) -> Operand {
+        let mut areas = Vec::new();
+        let mut side = lhs;
+        for next in [Some(rhs), None] {
+            match side {
+                Operand::Ref(a) => areas.push(a),
+                Operand::Refs(list) => areas.extend(list.iter().copied()),
+                Operand::Value(Value::Error(e)) => return e.into(),
+                Operand::Value(_) | Operand::Lambda(_) => return ErrorKind::Value.into(),
+            }
+            match next {
+                Some(e) => side = self.eval(e),
+                None => break,
+            }
         }
+        Operand::Refs(areas.into())
     }
 
     /// Excel's implicit intersection of an area with the current cell's row or column.
@@ -720,6 +747,27 @@ fn local_name(name: &str) -> String {
     match upper.strip_prefix("_XLPM.").or_else(|| upper.strip_prefix("_XLOP.")) {
         Some(rest) => rest.to_owned(),
         None => upper,
+    }
+}
+
+/// `l:r` of two evaluated operands.
+fn range_op(l: Operand, r: Operand) -> Operand {
+    match (l, r) {
+        (Operand::Ref(a), Operand::Ref(b)) if a.sheet == b.sheet => Operand::Ref(a.union_bounds(&b)),
+        (Operand::Value(Value::Error(e)), _) | (_, Operand::Value(Value::Error(e))) => e.into(),
+        _ => ErrorKind::Ref.into(),
+    }
+}
+
+/// `l r` (intersection) of two evaluated operands.
+fn intersect_op(l: Operand, r: Operand) -> Operand {
+    match (l, r) {
+        (Operand::Ref(a), Operand::Ref(b)) => match a.intersect(&b) {
+            Some(i) => Operand::Ref(i),
+            None => ErrorKind::Null.into(),
+        },
+        (Operand::Value(Value::Error(e)), _) | (_, Operand::Value(Value::Error(e))) => e.into(),
+        _ => ErrorKind::Value.into(),
     }
 }
 

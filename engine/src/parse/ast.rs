@@ -144,17 +144,23 @@ pub enum Callee {
 }
 
 impl Expr {
-    /// Calls `f` on this expression and every sub-expression, parents first.
+    /// Calls `f` on this expression and every sub-expression, parents first, left to right.
+    ///
+    /// A loop over a stack, not recursion: a chain of thousands of operators (`1+1+…+1`) is a
+    /// tree thousands of levels deep.
     pub fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Expr)) {
-        f(self);
-        match self {
-            Expr::Unary { expr, .. } => expr.walk(f),
-            Expr::Binary { lhs, rhs, .. } => {
-                lhs.walk(f);
-                rhs.walk(f);
+        let mut stack = vec![self];
+        while let Some(e) = stack.pop() {
+            f(e);
+            match e {
+                Expr::Unary { expr, .. } => stack.push(expr),
+                Expr::Binary { lhs, rhs, .. } => {
+                    stack.push(rhs);
+                    stack.push(lhs);
+                }
+                Expr::Call { args, .. } => stack.extend(args.iter().rev()),
+                _ => {}
             }
-            Expr::Call { args, .. } => args.iter().for_each(|a| a.walk(f)),
-            _ => {}
         }
     }
 

@@ -79,11 +79,26 @@ impl SheetLookup for Vec<String> {
 }
 
 /// Parses a formula written on sheet `sheet` (a leading `=` is allowed).
+///
+/// A formula longer than [`MAX_FORMULA_CHARS`] (Excel's own limit) is refused with an error at
+/// its first character past the limit.
 pub fn parse_formula(text: &str, sheet: SheetId, sheets: &dyn SheetLookup) -> Result<Expr, ParseError> {
     let (offset, body) = match text.strip_prefix('=') {
         Some(rest) => (1, rest),
         None => (0, text),
     };
+    // Bytes are at least as many as characters: only a long text needs counting.
+    if body.len() > MAX_FORMULA_CHARS
+        && let Some((past, _)) = body.char_indices().nth(MAX_FORMULA_CHARS)
+    {
+        return Err(ParseError::new(
+            past + offset,
+            format!(
+                "the formula is longer than {MAX_FORMULA_CHARS} characters (Excel's limit): {} characters",
+                body.chars().count()
+            ),
+        ));
+    }
     let toks = tokenize(body).map_err(|e| ParseError::new(e.position + offset, e.message))?;
     let mut p = Parser { toks, i: 0, sheet, sheets, depth: 0 };
     let expr = p.comparison().and_then(|e| {
@@ -132,8 +147,18 @@ struct Parser<'a> {
 
 /// The deepest nesting a formula may have. Excel allows 64 levels of nested functions; this
 /// leaves room for parentheses, and stops formulas of thousands of `(` (found by fuzzing) with
-/// an error instead of a stack overflow.
+/// an error instead of a stack overflow. Postfix operators applied to one operand (`%`, the
+/// spill `#`, a call of a call's result `F(1)(2)`) count as levels too: each wraps the
+/// expression once more.
 pub const MAX_NESTING: usize = 128;
+
+/// The longest formula, in characters, without its leading `=`: Excel's limit (8,192).
+///
+/// Binary operators are parsed iteratively, so the deepest tree a formula can make is a
+/// left-nested chain of one operator (`1+1+…+1`: 4,096 levels at this length). The evaluator
+/// ([`crate::eval`]) and the compiler walk such chains in loops, not by recursion, and the
+/// remaining recursion (arguments, right operands) is bounded by [`MAX_NESTING`].
+pub const MAX_FORMULA_CHARS: usize = 8192;
 
 type PResult = Result<Expr, ParseError>;
 
@@ -253,9 +278,21 @@ impl Parser<'_> {
         self.binary_level(Self::percent, |t| (t == &Tok::Caret).then_some(BinaryOp::Pow))
     }
 
+    /// Counts one more postfix operator applied to the same operand (`%`, `#`, a call of a
+    /// result) against [`MAX_NESTING`]; `wraps` is how many that operand has had so far.
+    fn postfix(&self, wraps: &mut usize) -> Result<(), ParseError> {
+        if self.depth + *wraps >= MAX_NESTING {
+            return Err(self.error(format!("the formula is nested more than {MAX_NESTING} levels deep")));
+        }
+        *wraps += 1;
+        Ok(())
+    }
+
     fn percent(&mut self) -> PResult {
         let mut e = self.prefix()?;
+        let mut wraps = 0;
         while self.peek() == &Tok::Percent {
+            self.postfix(&mut wraps)?;
             self.bump();
             e = Expr::Unary { op: UnaryOp::Percent, expr: Box::new(e) };
         }
@@ -290,6 +327,7 @@ impl Parser<'_> {
 
     fn reference(&mut self) -> PResult {
         let mut lhs = self.primary()?;
+        let mut wraps = 0;
         loop {
             match self.peek() {
                 Tok::Colon => {
@@ -298,6 +336,7 @@ impl Parser<'_> {
                     lhs = Expr::Binary { op: BinaryOp::Range, lhs: Box::new(lhs), rhs: Box::new(rhs) };
                 }
                 Tok::Hash if !self.token().space_before => {
+                    self.postfix(&mut wraps)?;
                     let pos = self.token().pos;
                     self.bump();
                     lhs = self.builtin_call("ANCHORARRAY", vec![lhs], pos)?;
@@ -531,7 +570,9 @@ impl Parser<'_> {
             None => Expr::Call { callee: Callee::Unknown(Arc::from(name)), args },
         };
         // A call of the result: `LAMBDA(x, x+1)(5)` applies the lambda to 5.
+        let mut wraps = 0;
         while self.peek() == &Tok::LParen && !self.token().space_before {
+            self.postfix(&mut wraps)?;
             let pos = self.token().pos;
             let mut args = vec![call];
             args.extend(self.arguments("a lambda")?);
@@ -712,13 +753,50 @@ mod tests {
         let ok = format!("={}1{}", "(".repeat(100), ")".repeat(100));
         assert!(parse_formula(&ok, SheetId(0), &sheets).is_ok());
         for deep in [
-            format!("={}1{}", "(".repeat(5000), ")".repeat(5000)),
+            // (Within the length limit, which alone would refuse longer ones.)
+            format!("={}1{}", "(".repeat(4000), ")".repeat(4000)),
             format!("={}1", "-".repeat(5000)),
-            format!("={}1{}", "SUM(".repeat(5000), ")".repeat(5000)),
+            format!("={}1{}", "SUM(".repeat(1500), ")".repeat(1500)),
+            // Postfix operators wrap their operand once each.
+            format!("=1{}", "%".repeat(5000)),
+            format!("=A1{}", "#".repeat(5000)),
+            format!("=LAMBDA(x,x){}", "(1)".repeat(2000)),
         ] {
-            let e = parse_formula(&deep, SheetId(0), &sheets).expect_err("too deep");
+            let Err(e) = parse_formula(&deep, SheetId(0), &sheets) else {
+                panic!("{}…: parsed, but it is nested too deep", &deep[..20]);
+            };
             assert!(e.message.contains("nested more than"), "{}", e.message);
         }
+    }
+
+    #[test]
+    fn postfix_operators_count_as_nesting() {
+        let sheets = vec!["S".to_owned()];
+        let ok = |t: &str| parse_formula(t, SheetId(0), &sheets).is_ok();
+        assert!(ok(&format!("=1{}", "%".repeat(MAX_NESTING - 1))));
+        assert!(!ok(&format!("=1{}", "%".repeat(MAX_NESTING))));
+        // Per operand: many operands with a few each are fine.
+        assert!(ok(&"+1%%".repeat(1000)));
+        assert!(ok("=LAMBDA(x,LAMBDA(y,x+y))(1)(2)"));
+        assert!(ok("=SUM(A1#)"));
+    }
+
+    #[test]
+    fn formulas_longer_than_excel_allows_are_refused() {
+        let sheets = vec!["S".to_owned()];
+        let longest = format!("=10{}", "+1".repeat((MAX_FORMULA_CHARS - 2) / 2));
+        assert_eq!(longest.len(), MAX_FORMULA_CHARS + 1, "8,192 characters after the =");
+        assert!(parse_formula(&longest, SheetId(0), &sheets).is_ok());
+        assert!(parse_formula(&longest[1..], SheetId(0), &sheets).is_ok(), "without the =");
+        let e = parse_formula(&format!("{longest}1"), SheetId(0), &sheets).expect_err("one character too many");
+        assert_eq!(e.position, 1 + MAX_FORMULA_CHARS);
+        assert!(e.message.contains("longer than 8192 characters (Excel's limit): 8193 characters"), "{}", e.message);
+        // Characters, not bytes: 8,190 two-byte characters in a string are 8,192 characters.
+        let text = format!("=\"{}\"", "é".repeat(MAX_FORMULA_CHARS - 2));
+        assert!(text.len() > 2 * MAX_FORMULA_CHARS - 8, "more bytes than the limit");
+        assert!(parse_formula(&text, SheetId(0), &sheets).is_ok());
+        let e = parse_formula(&format!("{text}&1"), SheetId(0), &sheets).expect_err("too long");
+        assert!(e.position <= text.len() + 2);
     }
 
     #[test]
