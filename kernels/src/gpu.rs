@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use cudarc::driver::sys::CUevent_flags;
 use cudarc::driver::{CudaContext, CudaFunction, CudaModule, CudaStream, LaunchConfig, PushKernelArg};
 use montecell_engine::compile::{Model, compile};
 use montecell_engine::result::Timing;
@@ -54,6 +55,20 @@ pub fn device_count() -> usize {
     CudaContext::device_count().map_or(0, |n| n.max(0) as usize)
 }
 
+/// The CUDA version the driver supports, as `(major, minor)` (`(13, 0)` for a 580 driver);
+/// `None` without a driver.
+pub fn driver_version() -> Option<(i32, i32)> {
+    if !driver_available() {
+        return None;
+    }
+    let mut v: std::ffi::c_int = 0;
+    // SAFETY: the driver library is present (checked above); cuDriverGetVersion only writes
+    // one int through a valid pointer and needs no initialised context.
+    #[allow(unsafe_code)]
+    let r = unsafe { cudarc::driver::sys::cuDriverGetVersion(&mut v) };
+    (r == cudarc::driver::sys::CUresult::CUDA_SUCCESS).then_some((v / 1000, (v % 1000) / 10))
+}
+
 /// How a GPU run went.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GpuTiming {
@@ -63,8 +78,12 @@ pub struct GpuTiming {
     pub nvrtc: Duration,
     /// Loading the module (the driver's PTX → SASS; zero when loaded before).
     pub load: Duration,
-    /// Kernel launches and copies back.
+    /// Kernel launches and copies back (device buffers allocated, every chunk launched and
+    /// copied into the host's samples).
     pub run: Duration,
+    /// The kernels alone: the sum over chunks of the time between CUDA events recorded on the
+    /// stream just before and just after each launch (device time, no copies).
+    pub kernel: Duration,
     /// Iterations per launch.
     pub chunk: u64,
 }
@@ -245,6 +264,9 @@ impl GpuEngine {
         let mut host_u = vec![0u32; (n_strata * cap).max(1)];
         let seed = sampler.seed();
         let strata_n = sampler.iterations();
+        // Kernel time: events recorded around each launch on the run's stream.
+        let before = self.ctx.new_event(Some(CUevent_flags::CU_EVENT_DEFAULT)).map_err(d("cuEventCreate"))?;
+        let after = self.ctx.new_event(Some(CUevent_flags::CU_EVENT_DEFAULT)).map_err(d("cuEventCreate"))?;
         let mut first = 0u64;
         while first < iterations {
             if options.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
@@ -262,6 +284,7 @@ impl GpuEngine {
                 launch.arg(&data_dev);
             }
             launch.arg(&mut out_dev).arg(&mut in_dev).arg(&mut strata_dev);
+            before.record(s).map_err(d("cuEventRecord"))?;
             // SAFETY: the arguments match the kernel's signature — generated: (u64 seed,
             // strata_n, first, count; const double* data; double* outputs, inputs; u32*
             // strata); interpreter: the same with (const u32* code, const double* data,
@@ -269,6 +292,7 @@ impl GpuEngine {
             // per output, input, stratified input and register row (sized for `chunk ≥ count`).
             #[allow(unsafe_code)]
             unsafe { launch.launch(cfg) }.map_err(d("cuLaunchKernel"))?;
+            after.record(s).map_err(d("cuEventRecord"))?;
             let at = first as usize;
             if n_out > 0 {
                 s.memcpy_dtoh(&out_dev.slice(..n_out * c), &mut host_f[..n_out * c]).map_err(d("cuMemcpyDtoH"))?;
@@ -289,6 +313,10 @@ impl GpuEngine {
                     strata[j][at..at + c].copy_from_slice(&host_u[k * c..(k + 1) * c]);
                 }
             }
+            // Both events have completed (the copies above wait for the stream; elapsed_ms
+            // synchronises on them in any case).
+            let ms = before.elapsed_ms(&after).map_err(d("cuEventElapsedTime"))?;
+            timing.kernel += Duration::from_secs_f64(f64::from(ms.max(0.0)) / 1e3);
             first += count;
             if let Some(p) = options.progress {
                 p(first, iterations);
@@ -309,6 +337,17 @@ impl GpuEngine {
         spec: &SimulationSpec,
         options: &GpuRunOptions<'_>,
     ) -> Result<Simulation, GpuError> {
+        self.simulate_timed(wb, spec, options).map(|(sim, _)| sim)
+    }
+
+    /// [`GpuEngine::simulate`], with the GPU run's own timings (code generation, NVRTC, module
+    /// load, kernels, copies): what `scripts/bench-gpu` reports.
+    pub fn simulate_timed(
+        &self,
+        wb: &Workbook,
+        spec: &SimulationSpec,
+        options: &GpuRunOptions<'_>,
+    ) -> Result<(Simulation, GpuTiming), GpuError> {
         let resolved = spec.resolve(wb).map_err(montecell_engine::simulate::SimulationError::from)?;
         let start = Instant::now();
         let model = compile(wb, &resolved.inputs, &resolved.outputs)
@@ -330,7 +369,7 @@ impl GpuEngine {
         let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1e3;
         result.engine.timing_ms =
             Timing { compile: ms(start, compiled), run: ms(compiled, ran), statistics: ms(ran, done) };
-        Ok(Simulation { result, samples })
+        Ok((Simulation { result, samples }, timing))
     }
 }
 
@@ -356,6 +395,7 @@ mod tests {
         if !driver_available() {
             assert!(matches!(GpuEngine::open(0), Err(GpuError::DriverMissing)));
             assert_eq!(device_count(), 0);
+            assert_eq!(driver_version(), None);
         }
     }
 }

@@ -54,6 +54,28 @@ pub fn available() -> bool {
     })
 }
 
+/// NVRTC's version, `(major, minor)` (`(12, 8)` for the wheel `.ci/nvrtc-setup` installs);
+/// `None` when NVRTC is not loadable.
+pub fn version() -> Option<(i32, i32)> {
+    if !available() {
+        return None;
+    }
+    let (mut major, mut minor): (std::ffi::c_int, std::ffi::c_int) = (0, 0);
+    // SAFETY: libnvrtc is loadable (checked above); nvrtcVersion only writes two ints through
+    // valid pointers.
+    #[allow(unsafe_code)]
+    let r = unsafe { cudarc::nvrtc::sys::nvrtcVersion(&mut major, &mut minor) };
+    (r == cudarc::nvrtc::sys::nvrtcResult::NVRTC_SUCCESS).then_some((major, minor))
+}
+
+/// Forgets every compiled program, so that the next [`compile`] of any source runs NVRTC
+/// again (benchmarks measure a first job's compile time this way).
+pub fn clear_cache() {
+    if let Ok(mut c) = cache().lock() {
+        c.clear();
+    }
+}
+
 /// A compiled program.
 #[derive(Debug)]
 pub struct Compiled {

@@ -28,6 +28,16 @@ fn every_hand_written_kernel_compiles_to_ptx() {
 }
 
 #[test]
+fn nvrtc_reports_its_version() {
+    if !common::nvrtc_or_skip("nvrtc_reports_its_version") {
+        return;
+    }
+    let (major, minor) = nvrtc::version().expect("nvrtcVersion answers once NVRTC loads");
+    assert!(major >= 12, "NVRTC {major}.{minor}: cudarc is built for CUDA 12.8");
+    eprintln!("NVRTC {major}.{minor}");
+}
+
+#[test]
 fn the_generated_kernel_of_every_example_compiles_to_ptx() {
     if !common::nvrtc_or_skip("the_generated_kernel_of_every_example_compiles_to_ptx") {
         return;

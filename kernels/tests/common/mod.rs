@@ -2,7 +2,7 @@
 //! kernels, NVRTC discovery.
 #![allow(dead_code, clippy::expect_used, clippy::print_stderr, unreachable_pub)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use montecell_engine::compile::{Model, compile};
@@ -16,8 +16,14 @@ use montecell_kernels::codegen::GeneratedKernel;
 
 pub const EXAMPLES: [&str; 3] = ["cost-risk", "loan-portfolio", "npv"];
 
+/// The checkout: the parent of the package folder that cargo names at run time
+/// (`CARGO_MANIFEST_DIR`; `scripts/device-check` sets it too when it runs a test binary built on
+/// another machine), else of the one the tests were built in.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    let package = std::env::var_os("CARGO_MANIFEST_DIR")
+        .filter(|p| !p.is_empty())
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    package.join("..")
 }
 
 pub fn example(name: &str) -> (Workbook, SimulationSpec) {
