@@ -52,8 +52,13 @@ pub(crate) fn run(args: &SimulateArgs) -> Result<(), String> {
     }
     let progress = Progress::new(!args.json && std::io::stderr().is_terminal());
     let report = |done: u64, total: u64| progress.update(done, total);
-    let options =
-        RunOptions { threads: args.threads, batch: args.batch, progress: Some(&report), cancel: None::<&AtomicBool> };
+    let options = RunOptions {
+        threads: args.threads,
+        batch: args.batch,
+        progress: Some(&report),
+        cancel: None::<&AtomicBool>,
+        ..RunOptions::default()
+    };
     let sim = std::thread::scope(|scope| {
         let ticker = scope.spawn(|| progress.draw_until_done());
         let sim = simulate(&wb, &spec, &options);

@@ -25,7 +25,7 @@ fn round(c: [u32; 4], k: [u32; 2]) -> [u32; 4] {
 }
 
 /// Philox4x32 with 10 rounds: four 32-bit words from a 128-bit counter and a 64-bit key.
-#[inline]
+#[inline(always)]
 pub fn philox4x32_10(counter: [u32; 4], key: [u32; 2]) -> [u32; 4] {
     let mut c = counter;
     let mut k = key;
@@ -41,13 +41,13 @@ pub fn philox4x32_10(counter: [u32; 4], key: [u32; 2]) -> [u32; 4] {
 /// Converts 64 random bits to a uniform number strictly inside (0, 1) on a grid of 2^52 points:
 /// `((x >> 12) + 0.5) / 2^52`, from 2^-53 to 1 - 2^-53. Never 0 or 1 (with 53 bits the top point
 /// would round to 1.0), so inverse CDFs stay finite.
-#[inline]
+#[inline(always)]
 pub fn to_open_unit(x: u64) -> f64 {
     ((x >> 12) as f64 + 0.5) * (1.0 / 4_503_599_627_370_496.0)
 }
 
 /// The four words of the block for `(seed, stream, iteration)`.
-#[inline]
+#[inline(always)]
 pub fn block(seed: u64, stream: u64, iteration: u64) -> [u32; 4] {
     philox4x32_10(
         [iteration as u32, (iteration >> 32) as u32, stream as u32, (stream >> 32) as u32],
@@ -56,7 +56,7 @@ pub fn block(seed: u64, stream: u64, iteration: u64) -> [u32; 4] {
 }
 
 /// The uniform draw in (0, 1) of a stream at an iteration.
-#[inline]
+#[inline(always)]
 pub fn uniform(seed: u64, stream: u64, iteration: u64) -> f64 {
     let b = block(seed, stream, iteration);
     to_open_unit(u64::from(b[0]) << 32 | u64::from(b[1]))

@@ -140,20 +140,20 @@ fn parallel_map<T: Send>(count: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> 
     out.into_iter().flatten().collect()
 }
 
-/// One input's samples in ascending order, and their ranks.
+/// One input's ranks, and its ascending order where a rank correlation over part of the
+/// iterations needs it.
 struct RankedInput {
-    order: Vec<u32>,
-    ranks: Vec<f64>,
+    /// Doubled ranks ([`stats::Ranked::ranks`]).
+    ranks: Vec<u32>,
+    order: Option<Vec<u32>>,
 }
 
 /// One output's numeric samples: their iterations, values, order and ranks; its errors.
 struct NumericOutput {
     iterations: Vec<usize>,
     values: Vec<f64>,
-    /// Positions in `values`, ascending by value.
-    order: Vec<u32>,
-    ranks: Vec<f64>,
-    sorted: Vec<f64>,
+    /// Sorted and ranked among the numeric iterations.
+    ranked: stats::Ranked,
     errors: ErrorCounts,
     non_numeric: u64,
 }
@@ -161,15 +161,14 @@ struct NumericOutput {
 impl NumericOutput {
     /// `(iteration, value)` in ascending order of value.
     fn ascending(&self) -> impl Iterator<Item = (usize, f64)> + '_ {
-        self.order.iter().map(|&p| (self.iterations[p as usize], self.values[p as usize]))
+        self.ranked.order.iter().zip(&self.ranked.sorted).map(|(&p, &x)| (self.iterations[p as usize], x))
     }
 }
 
 fn numeric_output(lanes: &[f64]) -> NumericOutput {
     let (iterations, values, errors, non_numeric) = split_numeric(lanes);
-    let (order, ranks) = stats::order_and_ranks(&values);
-    let sorted = order.iter().map(|&i| values[i as usize]).collect();
-    NumericOutput { iterations, values, order, ranks, sorted, errors, non_numeric }
+    let ranked = stats::rank(&values);
+    NumericOutput { iterations, values, ranked, errors, non_numeric }
 }
 
 /// Where each iteration is among `kept` (`u32::MAX` where it is not).
@@ -181,59 +180,63 @@ fn positions(kept: &[usize], n: usize) -> Vec<u32> {
     position
 }
 
-/// Ranks over the iterations `position` keeps, from `(iteration, value)` pairs in ascending
-/// order of value.
-fn ranks_among(ascending: impl Iterator<Item = (usize, f64)>, position: &[u32], kept: usize) -> Vec<f64> {
+/// Doubled ranks over the iterations `position` keeps, from `(iteration, value)` pairs in
+/// ascending order of value.
+fn ranks_among(ascending: impl Iterator<Item = (usize, f64)>, position: &[u32], kept: usize) -> Vec<u32> {
     let kept_pairs = ascending.filter(|&(i, _)| position[i] != u32::MAX).map(|(i, x)| (position[i] as usize, x));
-    stats::ranks_along(kept_pairs, kept)
+    stats::doubled_ranks_along(kept_pairs, kept)
 }
 
 /// The rank correlation of two outputs over the iterations where both are numbers.
 fn output_rank_correlation(a: &NumericOutput, b: &NumericOutput, n: usize) -> f64 {
     if a.iterations.len() == n && b.iterations.len() == n {
-        return stats::pearson(&a.ranks, &b.ranks);
+        return stats::rank_correlation(&a.ranked.ranks, &b.ranked.ranks);
     }
     let in_b = positions(&b.iterations, n);
     let common: Vec<usize> = a.iterations.iter().copied().filter(|&i| in_b[i] != u32::MAX).collect();
     let position = positions(&common, n);
     let ra = ranks_among(a.ascending(), &position, common.len());
     let rb = ranks_among(b.ascending(), &position, common.len());
-    stats::pearson(&ra, &rb)
+    stats::rank_correlation(&ra, &rb)
 }
 
 /// The rank correlation of an input with an output, on the output's numeric iterations;
 /// `position` ([`positions`] of those iterations) is given when some iterations were errors.
 fn rank_correlation(input: &RankedInput, samples: &[f64], out: &NumericOutput, position: Option<&[u32]>) -> f64 {
-    let Some(position) = position else {
-        return stats::pearson(&input.ranks, &out.ranks);
+    let (Some(position), Some(order)) = (position, &input.order) else {
+        return stats::rank_correlation(&input.ranks, &out.ranked.ranks);
     };
     // Rank the input again over the numeric iterations, in the order already known.
-    let ranks =
-        ranks_among(input.order.iter().map(|&i| (i as usize, samples[i as usize])), position, out.iterations.len());
-    stats::pearson(&ranks, &out.ranks)
+    let ranks = ranks_among(order.iter().map(|&i| (i as usize, samples[i as usize])), position, out.iterations.len());
+    stats::rank_correlation(&ranks, &out.ranked.ranks)
 }
 
 /// The statistics of a run's samples (the CPU engine's, or another engine's with the same
 /// layout). `engine` in the result says the CPU ran it: another engine overwrites it.
 pub fn summarise(model: &Model<'_>, spec: &ResolvedSpec, samples: &Samples) -> SimulationResult {
     let n = spec.iterations as usize;
-    // Every input and output is sorted once, on all cores.
+    // Every output and input is sorted once, on all cores.
+    let numeric: Vec<NumericOutput> = parallel_map(samples.outputs.len(), |k| numeric_output(&samples.outputs[k]));
+    // Inputs are ranked again over the numeric iterations of an output with errors.
+    let need_order = numeric.iter().any(|o| o.iterations.len() != n);
     let inputs_ranked: Vec<RankedInput> = parallel_map(samples.inputs.len(), |j| {
         let xs = &samples.inputs[j];
         // A stratified input's order is that of its strata (checked, not assumed).
-        if let Some(strata) = samples.strata.get(j).filter(|s| s.len() == n) {
-            let mut order = vec![0u32; n];
-            for (i, &s) in strata.iter().enumerate() {
-                order[s as usize] = i as u32;
-            }
-            if let Some(ranks) = stats::ranks_if_ascending(xs, &order) {
-                return RankedInput { order, ranks };
-            }
+        if let Some(strata) = samples.strata.get(j).filter(|s| s.len() == n)
+            && let Some(ranks) = stats::doubled_ranks_of_strata(xs, strata)
+        {
+            let order = need_order.then(|| {
+                let mut order = vec![0u32; n];
+                for (i, &s) in strata.iter().enumerate() {
+                    order[s as usize] = i as u32;
+                }
+                order
+            });
+            return RankedInput { ranks, order };
         }
-        let (order, ranks) = stats::order_and_ranks(xs);
-        RankedInput { order, ranks }
+        let ranked = stats::rank(xs);
+        RankedInput { ranks: ranked.ranks, order: need_order.then_some(ranked.order) }
     });
-    let numeric: Vec<NumericOutput> = parallel_map(samples.outputs.len(), |k| numeric_output(&samples.outputs[k]));
     let outputs =
         parallel_map(model.outputs.len(), |k| summarise_output(model, spec, samples, &inputs_ranked, &numeric[k], k));
     let k = model.outputs.len();
@@ -298,7 +301,7 @@ fn summarise_output(
 ) -> OutputResult {
     let n = spec.iterations as usize;
     let out = &model.outputs[k];
-    let sorted = &numeric.sorted;
+    let sorted = &numeric.ranked.sorted;
     let m = stats::moments(&numeric.values);
     let percentiles =
         spec.percentiles.iter().map(|&p| Percentile { p, value: stats::percentile_inc(sorted, p / 100.0) }).collect();

@@ -135,35 +135,74 @@ fn from_order_key(k: u64) -> f64 {
     f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
 
-/// The order of a sample ([`argsort`]) and its average ranks ([`ranks`]), from one sort.
-pub fn order_and_ranks(xs: &[f64]) -> (Vec<u32>, Vec<f64>) {
+/// A sample sorted once: its ascending order ([`argsort`]), its values in that order, and its
+/// [doubled ranks](Ranked::ranks).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Ranked {
+    /// Indices into the sample, ascending by value.
+    pub order: Vec<u32>,
+    /// The values, ascending.
+    pub sorted: Vec<f64>,
+    /// Per sample, twice its average rank (1-based): `2·rank` is an integer even where ties
+    /// share a rank (a tie over ranks 2 and 3 gives both 5), so rank correlations are computed
+    /// with exact integer sums ([`rank_correlation`]). At most `2n`, and `n` is at most
+    /// [`crate::spec::MAX_ITERATIONS`].
+    pub ranks: Vec<u32>,
+}
+
+/// Sorts a sample and ranks it.
+pub fn rank(xs: &[f64]) -> Ranked {
     let keys = sorted_keys(xs);
     // The values come back from the keys, in order, rather than from `xs` at random.
     let sorted: Vec<f64> = keys.iter().map(|&(k, _)| from_order_key(k)).collect();
     let order: Vec<u32> = keys.into_iter().map(|(_, i)| i).collect();
-    let ranks = ranks_of_sorted(&order, &sorted, xs.len());
-    (order, ranks)
+    let ranks = doubled_ranks_of_sorted(&order, &sorted, xs.len());
+    Ranked { order, sorted, ranks }
 }
 
-/// The average ranks of a sample whose ascending order is believed to be `order` (from how
-/// the sample was drawn), or `None` when the sample is not in fact ascending along it.
-pub fn ranks_if_ascending(xs: &[f64], order: &[u32]) -> Option<Vec<f64>> {
-    let sorted: Vec<f64> = order.iter().map(|&i| xs[i as usize]).collect();
-    let ascending = sorted.windows(2).all(|w| w[0].total_cmp(&w[1]).is_le());
-    ascending.then(|| ranks_of_sorted(order, &sorted, xs.len()))
+/// The doubled ranks of a Latin Hypercube sample from the strata of its draws (`strata[i]`:
+/// the stratum of draw `i`, each of `0..n` once), without sorting — or `None` when the sample
+/// is not in fact ascending with its strata (or the strata are not a permutation).
+pub fn doubled_ranks_of_strata(xs: &[f64], strata: &[u32]) -> Option<Vec<u32>> {
+    let n = xs.len();
+    if strata.len() != n {
+        return None;
+    }
+    let mut by_stratum = vec![f64::NAN; n];
+    for (&x, &s) in xs.iter().zip(strata) {
+        *by_stratum.get_mut(s as usize)? = x;
+    }
+    let mut ties = false;
+    for w in by_stratum.windows(2) {
+        match w[0].total_cmp(&w[1]) {
+            Ordering::Less => {}
+            Ordering::Equal => ties = true,
+            Ordering::Greater => return None,
+        }
+    }
+    // A stratum nobody drew (NaN) or a NaN sample: not ranked this way.
+    if by_stratum.iter().any(|x| x.is_nan()) {
+        return None;
+    }
+    if !ties {
+        return Some(strata.iter().map(|&s| 2 * s + 2).collect());
+    }
+    let identity: Vec<u32> = (0..n as u32).collect();
+    let by_rank = doubled_ranks_of_sorted(&identity, &by_stratum, n);
+    Some(strata.iter().map(|&s| by_rank[s as usize]).collect())
 }
 
-/// Average ranks (1-based) from `(slot, value)` pairs given in ascending order of value:
-/// `out[slot]` is the rank of that value, ties sharing their average rank.
-pub fn ranks_along(ascending: impl IntoIterator<Item = (usize, f64)>, len: usize) -> Vec<f64> {
+/// Doubled ranks (see [`Ranked::ranks`]) from `(slot, value)` pairs given in ascending order
+/// of value: `out[slot]` is the doubled rank of that value.
+pub fn doubled_ranks_along(ascending: impl IntoIterator<Item = (usize, f64)>, len: usize) -> Vec<u32> {
     let (slots, sorted): (Vec<u32>, Vec<f64>) = ascending.into_iter().map(|(slot, x)| (slot as u32, x)).unzip();
-    ranks_of_sorted(&slots, &sorted, len)
+    doubled_ranks_of_sorted(&slots, &sorted, len)
 }
 
-/// The ranks of [`ranks_along`] from the slots and the ascending values as two slices: one
-/// pass over the values, one write per slot.
-fn ranks_of_sorted(slots: &[u32], sorted: &[f64], len: usize) -> Vec<f64> {
-    let mut out = vec![0.0; len];
+/// The doubled ranks from the slots and the ascending values as two slices: one pass over the
+/// values, one write per slot.
+fn doubled_ranks_of_sorted(slots: &[u32], sorted: &[f64], len: usize) -> Vec<u32> {
+    let mut out = vec![0; len];
     let n = sorted.len();
     let mut k = 0;
     while k < n {
@@ -171,14 +210,53 @@ fn ranks_of_sorted(slots: &[u32], sorted: &[f64], len: usize) -> Vec<f64> {
         while j < n && sorted[j].total_cmp(&sorted[k]) == Ordering::Equal {
             j += 1;
         }
-        // Ranks k+1 … j share their average.
-        let r = (k + 1 + j) as f64 / 2.0;
+        // Ranks k+1 … j share their average, (k + 1 + j) / 2.
+        let r = (k + 1 + j) as u32;
         for &slot in &slots[k..j] {
             out[slot as usize] = r;
         }
         k = j;
     }
     out
+}
+
+/// Spearman's rank correlation from two equally long series of doubled ranks: their Pearson
+/// correlation, from sums computed exactly in integers (0 when either has no spread).
+pub fn rank_correlation(a: &[u32], b: &[u32]) -> f64 {
+    let n = a.len().min(b.len());
+    if n < 2 {
+        return 0.0;
+    }
+    let (a, b) = (&a[..n], &b[..n]);
+    // Every product is below (2n + 1)²: sum them in u64 over chunks that cannot overflow.
+    let top = 2 * n as u64 + 1;
+    let chunk = (u64::MAX / (top * top)).clamp(1, 1 << 16) as usize;
+    let (mut sa, mut sb, mut sab, mut saa, mut sbb) = (0u128, 0u128, 0u128, 0u128, 0u128);
+    for (ca, cb) in a.chunks(chunk).zip(b.chunks(chunk)) {
+        let (mut xa, mut xb, mut xab, mut xaa, mut xbb) = (0u64, 0u64, 0u64, 0u64, 0u64);
+        for (&x, &y) in ca.iter().zip(cb) {
+            let (x, y) = (u64::from(x), u64::from(y));
+            xa += x;
+            xb += y;
+            xab += x * y;
+            xaa += x * x;
+            xbb += y * y;
+        }
+        sa += u128::from(xa);
+        sb += u128::from(xb);
+        sab += u128::from(xab);
+        saa += u128::from(xaa);
+        sbb += u128::from(xbb);
+    }
+    // n·Σab − Σa·Σb and the like: below 4n⁴ + …, within i128 for n ≤ 10⁸.
+    let n = n as i128;
+    let (sa, sb, sab, saa, sbb) = (sa as i128, sb as i128, sab as i128, saa as i128, sbb as i128);
+    let cov = n * sab - sa * sb;
+    let (va, vb) = (n * saa - sa * sa, n * sbb - sb * sb);
+    if va <= 0 || vb <= 0 {
+        return 0.0;
+    }
+    (cov as f64 / ((va as f64).sqrt() * (vb as f64).sqrt())).clamp(-1.0, 1.0)
 }
 
 /// Excel's `PERCENTILE.INC` of sorted samples: linear interpolation between order statistics at
@@ -236,7 +314,7 @@ pub fn histogram(sorted: &[f64], bins: usize) -> Histogram {
 
 /// Ranks 1..n of a sample, ties sharing their average rank.
 pub fn ranks(xs: &[f64]) -> Vec<f64> {
-    order_and_ranks(xs).1
+    rank(xs).ranks.into_iter().map(|r| f64::from(r) / 2.0).collect()
 }
 
 /// Pearson correlation of two equally long samples (0 when either has no spread).
@@ -260,7 +338,7 @@ pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
 
 /// Spearman rank correlation: the Pearson correlation of the ranks.
 pub fn spearman(a: &[f64], b: &[f64]) -> f64 {
-    pearson(&ranks(a), &ranks(b))
+    rank_correlation(&rank(a).ranks, &rank(b).ranks)
 }
 
 /// Contribution to variance of each input, from rank correlations with an output: the squared
@@ -328,10 +406,21 @@ mod tests {
         // Ranks of ties are their average: three equal values at ranks 2, 3, 4 get 3.
         assert_eq!(ranks(&[1.0, 5.0, 5.0, 0.0, 5.0]), vec![2.0, 4.0, 4.0, 1.0, 4.0]);
         let big = ranks(&xs);
-        let along = ranks_along(order.iter().map(|&i| (i as usize, xs[i as usize])), n);
-        assert_eq!(big, along);
-        assert_eq!(ranks_if_ascending(&xs, &order).as_ref(), Some(&big));
-        assert_eq!(ranks_if_ascending(&xs, &expected.iter().rev().copied().collect::<Vec<_>>()), None);
+        let ranked = rank(&xs);
+        assert_eq!(ranked.order, expected);
+        assert!(ranked.sorted.iter().zip(&expected).all(|(s, &i)| s.to_bits() == xs[i as usize].to_bits()));
+        let along = doubled_ranks_along(order.iter().map(|&i| (i as usize, xs[i as usize])), n);
+        assert_eq!(ranked.ranks, along);
+        // The same ranks from strata (a stratum per draw, the draws ascending with them).
+        let mut strata = vec![0u32; n];
+        for (k, &i) in order.iter().enumerate() {
+            strata[i as usize] = k as u32;
+        }
+        assert_eq!(doubled_ranks_of_strata(&xs, &strata).as_ref(), Some(&ranked.ranks));
+        strata.swap(order[0] as usize, order[n - 1] as usize);
+        assert_eq!(doubled_ranks_of_strata(&xs, &strata), None);
+        strata[0] = n as u32;
+        assert_eq!(doubled_ranks_of_strata(&xs, &strata), None);
         for x in [0.0, -0.0, 1.5, -1.5, f64::MAX, f64::MIN, 1e-310, -1e-310] {
             assert_eq!(from_order_key(order_key(x)).to_bits(), x.to_bits());
         }
@@ -355,6 +444,13 @@ mod tests {
         assert!((spearman(&a, &b) - 1.0).abs() < 1e-12);
         let c: Vec<f64> = a.iter().map(|x| -x).collect();
         assert!((spearman(&a, &c) + 1.0).abs() < 1e-12);
+        // Exact integer sums agree with the floating-point Pearson correlation of the ranks, ties
+        // included.
+        let x: Vec<f64> = (0..10_000).map(|i| f64::from((i * 7919) % 1013)).collect();
+        let y: Vec<f64> = (0..10_000).map(|i| f64::from((i * 104_729) % 997) + 0.5 * f64::from(i % 3)).collect();
+        let (exact, float) = (spearman(&x, &y), pearson(&ranks(&x), &ranks(&y)));
+        assert!((exact - float).abs() < 1e-12, "{exact} {float}");
+        assert_eq!(rank_correlation(&[2, 4, 6], &[5, 5, 5]), 0.0);
         let v = contribution_to_variance(&[0.6, -0.8]);
         assert!((v[0] - 0.36).abs() < 1e-12 && (v[1] + 0.64).abs() < 1e-12);
     }

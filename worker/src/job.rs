@@ -231,7 +231,13 @@ async fn attempt(state: &Arc<WorkerState>, row: &SimulationRow) -> Result<u64, S
                     }
                 }
             }
-            let options = RunOptions { threads, batch: 0, progress: Some(&progress), cancel: Some(&cancel) };
+            let options = RunOptions {
+                threads,
+                batch: 0,
+                progress: Some(&progress),
+                cancel: Some(&cancel),
+                ..RunOptions::default()
+            };
             simulate(&wb, &spec, &options).map_err(engine_problem)
         })
     };

@@ -147,6 +147,7 @@ fn all_finite(xs: &[f64]) -> bool {
 
 /// `d = l op r` lane by lane with Excel's rules: arithmetic on numbers as vector loops, the
 /// lanes that are not finite numbers redone through [`Value`].
+#[inline(always)]
 fn binary(op: BinaryOp, l: Side<'_>, r: Side<'_>, d: &mut [f64], strings: &mut Strings) {
     match op {
         BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
@@ -191,6 +192,7 @@ fn binary(op: BinaryOp, l: Side<'_>, r: Side<'_>, d: &mut [f64], strings: &mut S
 }
 
 /// Runs one operation on lanes `0..n`.
+#[inline(always)]
 pub(super) fn execute(op: &Op, regs: &mut Registers, n: usize, cx: &mut Context<'_>) {
     match op {
         Op::Binary { op, a, b, dst } => {

@@ -5,7 +5,10 @@
 //! from a shared queue by as many threads as asked, and each batch writes its own slice of
 //! the sample arrays, so results are identical for any thread count and any batch size.
 
+mod instructions;
 mod kernels;
+
+pub use instructions::{Instructions, detected as detected_instructions};
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -26,11 +29,18 @@ pub struct RunOptions<'a> {
     pub progress: Option<&'a (dyn Fn(u64, u64) + Sync)>,
     /// Set to stop between batches.
     pub cancel: Option<&'a AtomicBool>,
+    /// The instruction set of the hot loops (default: the widest the processor has). Results do
+    /// not depend on it.
+    pub instructions: Instructions,
 }
 
 impl std::fmt::Debug for RunOptions<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RunOptions").field("threads", &self.threads).field("batch", &self.batch).finish()
+        f.debug_struct("RunOptions")
+            .field("threads", &self.threads)
+            .field("batch", &self.batch)
+            .field("instructions", &self.instructions)
+            .finish()
     }
 }
 
@@ -102,6 +112,7 @@ pub fn run(
     } else {
         options.threads
     };
+    let instructions = options.instructions.resolve();
     let n = iterations as usize;
     let n_out = model.outputs.len();
     let n_in = model.inputs.len();
@@ -158,7 +169,7 @@ pub fn run(
                     let Some(mut slot) = next else { return };
                     let lanes = slot.outputs.first().or(slot.inputs.first()).map_or(0, |s| s.len());
                     let buffers = Buffers { uniforms: &mut uniforms, strata: &mut batch_strata };
-                    run_batch(model, sampler, &mut regs, &mut cx, buffers, &mut slot, lanes);
+                    run_batch(instructions, model, sampler, &mut regs, &mut cx, buffers, &mut slot, lanes);
                     let d = done.fetch_add(lanes as u64, Ordering::Relaxed) + lanes as u64;
                     if let Some(p) = options.progress {
                         p(d, iterations);
@@ -179,7 +190,64 @@ struct Buffers<'b> {
     strata: &'b mut [Vec<u32>],
 }
 
+/// Runs one batch with the instructions chosen ([`Instructions`]): the same code, compiled
+/// once per level.
+#[allow(clippy::too_many_arguments)]
+#[allow(unsafe_code)]
 fn run_batch(
+    instructions: Instructions,
+    model: &Model<'_>,
+    sampler: &Sampler,
+    regs: &mut Registers,
+    cx: &mut Context<'_>,
+    buffers: Buffers<'_>,
+    slot: &mut Slot<'_>,
+    lanes: usize,
+) {
+    match instructions {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: `instructions` was resolved against the processor (`Instructions::resolve`),
+        // so these features exist.
+        Instructions::Avx512 => unsafe { run_batch_avx512(model, sampler, regs, cx, buffers, slot, lanes) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: as above.
+        Instructions::Avx2 => unsafe { run_batch_avx2(model, sampler, regs, cx, buffers, slot, lanes) },
+        _ => run_batch_body(model, sampler, regs, cx, buffers, slot, lanes),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,bmi1,bmi2,lzcnt,movbe,popcnt,avx512f,avx512dq,avx512vl,avx512bw,avx512cd")]
+fn run_batch_avx512(
+    model: &Model<'_>,
+    sampler: &Sampler,
+    regs: &mut Registers,
+    cx: &mut Context<'_>,
+    buffers: Buffers<'_>,
+    slot: &mut Slot<'_>,
+    lanes: usize,
+) {
+    run_batch_body(model, sampler, regs, cx, buffers, slot, lanes);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,bmi1,bmi2,lzcnt,movbe,popcnt")]
+fn run_batch_avx2(
+    model: &Model<'_>,
+    sampler: &Sampler,
+    regs: &mut Registers,
+    cx: &mut Context<'_>,
+    buffers: Buffers<'_>,
+    slot: &mut Slot<'_>,
+    lanes: usize,
+) {
+    run_batch_body(model, sampler, regs, cx, buffers, slot, lanes);
+}
+
+/// One batch: draw the inputs, run the tape, copy the results out. Inlined, with the hot
+/// loops it calls, into each of [`run_batch`]'s versions.
+#[inline(always)]
+fn run_batch_body(
     model: &Model<'_>,
     sampler: &Sampler,
     regs: &mut Registers,

@@ -206,6 +206,7 @@ impl Copula {
     }
 
     /// Correlates the uniforms `out[input][..lanes]` of the member inputs in place.
+    #[inline(always)]
     pub(crate) fn apply(&self, out: &mut [Vec<f64>], lanes: usize) {
         let m = self.members.len();
         if self.members.iter().any(|&i| out.get(i).is_none_or(|v| v.len() < lanes)) {

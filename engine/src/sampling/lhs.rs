@@ -70,24 +70,47 @@ impl Permutation {
         if self.n <= 1 {
             return 0;
         }
-        let (a, b) = (self.a, self.b);
-        let mask = |s: u32| if s == 0 { 0 } else { u64::MAX >> (64 - s) };
-        let mut x = index;
-        loop {
-            // Unbalanced Feistel: (L: sl bits, R: sr bits) → (R, L ⊕ F(R)), the sizes swapping
-            // each round and coming back after four.
-            let (mut l, mut r) = (x >> b, x & mask(b));
-            let (mut sl, mut sr) = (a, b);
-            for round in 0..4 {
-                let f = round_function(self.key, round + 1, r) & mask(sl);
-                (l, r) = (r, l ^ f);
-                (sl, sr) = (sr, sl);
-            }
-            x = (l << sr) | r;
-            if x < self.n {
-                return x;
+        let mut x = self.encrypt(index);
+        while x >= self.n {
+            x = self.encrypt(x);
+        }
+        x
+    }
+
+    /// The strata of `lanes.len()` consecutive indices from `first` (all below `n`), into
+    /// `lanes`: the numbers [`Permutation::apply`] gives, computed in two passes — one round of
+    /// the network for every lane without a branch, then the cycle-walking of the lanes that
+    /// left `[0, n)` — which the processor runs several lanes at a time.
+    #[inline(always)]
+    pub fn apply_run(&self, first: u64, lanes: &mut [u64]) {
+        if self.n <= 1 {
+            lanes.fill(0);
+            return;
+        }
+        for (x, index) in lanes.iter_mut().zip(first..) {
+            *x = self.encrypt(index);
+        }
+        for x in lanes.iter_mut() {
+            while *x >= self.n {
+                *x = self.encrypt(*x);
             }
         }
+    }
+
+    /// One pass of the four-round network over `[0, 2^bits)`.
+    #[inline(always)]
+    fn encrypt(&self, x: u64) -> u64 {
+        let b = self.b;
+        let mask = |s: u32| if s == 0 { 0 } else { u64::MAX >> (64 - s) };
+        let (mask_a, mask_b) = (mask(self.a), mask(b));
+        // Unbalanced Feistel: (L: a bits, R: b bits) → (R, L ⊕ F(R)), the sizes swapping each
+        // round and coming back after four.
+        let (l, r) = (x >> b, x & mask_b);
+        let (l, r) = (r, l ^ (round_function(self.key, 1, r) & mask_a));
+        let (l, r) = (r, l ^ (round_function(self.key, 2, r) & mask_b));
+        let (l, r) = (r, l ^ (round_function(self.key, 3, r) & mask_a));
+        let (l, r) = (r, l ^ (round_function(self.key, 4, r) & mask_b));
+        (l << b) | r
     }
 
     /// The Latin Hypercube uniform of `iteration` (in this permutation's block), with `v` its

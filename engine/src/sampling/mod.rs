@@ -192,6 +192,7 @@ impl Sampler {
 
     /// [`Sampler::uniforms`], and under Latin Hypercube the stratum of each iteration for the
     /// inputs that have a vector in `strata` (grown to `lanes`; an empty slice asks for none).
+    #[inline(always)]
     pub fn uniforms_and_strata(
         &self,
         first_iteration: u64,
@@ -200,6 +201,7 @@ impl Sampler {
         strata: &mut [Vec<u32>],
     ) {
         debug_assert!(out.len() >= self.streams.len(), "one vector per input");
+        let mut scratch: Vec<u64> = Vec::new();
         for (k, (o, &stream)) in out.iter_mut().zip(&self.streams).enumerate() {
             if o.len() < lanes {
                 o.resize(lanes, 0.0);
@@ -212,25 +214,50 @@ impl Sampler {
                     }
                 }
                 Method::LatinHypercube => {
+                    // The uniforms within the strata first, in a loop without branches (it
+                    // vectorises), then each lane's stratum, walking iteration numbers without
+                    // a division per lane. The same numbers as `lhs::uniform`.
+                    let jitter = stream ^ lhs::JITTER_STREAM;
+                    for (x, i) in o[..lanes].iter_mut().zip(iterations) {
+                        *x = rng::uniform(self.seed, jitter, i);
+                    }
                     let n = self.iterations.max(1);
-                    let mut block = first_iteration / n;
-                    let mut permutation = lhs::Permutation::new(self.seed, stream, n, block);
                     let mut strata = strata.get_mut(k);
                     if let Some(s) = strata.as_mut()
                         && s.len() < lanes
                     {
                         s.resize(lanes, 0);
                     }
-                    for (lane, (x, i)) in o.iter_mut().zip(iterations).enumerate() {
-                        if i / n != block {
-                            block = i / n;
-                            permutation = lhs::Permutation::new(self.seed, stream, n, block);
+                    let last = first_iteration + lanes.max(1) as u64 - 1;
+                    if first_iteration / n == last / n {
+                        // One block (always, unless iterations go past the design's size).
+                        let permutation = lhs::Permutation::new(self.seed, stream, n, first_iteration / n);
+                        scratch.resize(lanes, 0);
+                        permutation.apply_run(first_iteration % n, &mut scratch[..lanes]);
+                        for (x, &stratum) in o[..lanes].iter_mut().zip(scratch.iter()) {
+                            *x = lhs::in_stratum(stratum, *x, n);
                         }
-                        let v = rng::uniform(self.seed, stream ^ lhs::JITTER_STREAM, i);
-                        let stratum = permutation.apply(i % n);
-                        *x = lhs::in_stratum(stratum, v, n);
+                        if let Some(s) = strata.as_mut() {
+                            for (s, &stratum) in s.iter_mut().zip(scratch.iter()) {
+                                *s = stratum as u32;
+                            }
+                        }
+                        continue;
+                    }
+                    let mut block = first_iteration / n;
+                    let mut index = first_iteration % n;
+                    let mut permutation = lhs::Permutation::new(self.seed, stream, n, block);
+                    for (lane, x) in o[..lanes].iter_mut().enumerate() {
+                        let stratum = permutation.apply(index);
+                        *x = lhs::in_stratum(stratum, *x, n);
                         if let Some(s) = strata.as_mut() {
                             s[lane] = stratum as u32;
+                        }
+                        index += 1;
+                        if index == n {
+                            index = 0;
+                            block += 1;
+                            permutation = lhs::Permutation::new(self.seed, stream, n, block);
                         }
                     }
                 }
