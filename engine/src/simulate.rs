@@ -122,22 +122,31 @@ fn split_numeric(lanes: &[f64]) -> (Vec<usize>, Vec<f64>, ErrorCounts, u64) {
     (idx, vals, errors, other)
 }
 
-/// `f(k)` for `k` in `0..count`, on as many threads as there are cores, in order.
+/// `f(k)` for `k` in `0..count`, on as many threads as there are cores, in order. Each thread
+/// takes the next `k` when it is free, so a few costly items (inputs to sort among inputs
+/// ranked from their strata) do not leave a core idle.
 fn parallel_map<T: Send>(count: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
     let threads = std::thread::available_parallelism().map(usize::from).unwrap_or(1).clamp(1, count.max(1));
-    let mut out: Vec<Option<T>> = (0..count).map(|_| None).collect();
-    let chunk = count.div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        for (c, slots) in out.chunks_mut(chunk).enumerate() {
-            let f = &f;
-            scope.spawn(move || {
-                for (j, slot) in slots.iter_mut().enumerate() {
-                    *slot = Some(f(c * chunk + j));
-                }
-            });
-        }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, T)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if k >= count {
+                            return mine;
+                        }
+                        mine.push((k, f(k)));
+                    }
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
     });
-    out.into_iter().flatten().collect()
+    done.sort_unstable_by_key(|(k, _)| *k);
+    done.into_iter().map(|(_, t)| t).collect()
 }
 
 /// One input's ranks, and its ascending order where a rank correlation over part of the
@@ -247,27 +256,25 @@ pub fn summarise(model: &Model<'_>, spec: &ResolvedSpec, samples: &Samples) -> S
         output_correlations[a][b] = rho;
         output_correlations[b][a] = rho;
     }
+    let input_moments = parallel_map(samples.inputs.len(), |j| stats::moments(&samples.inputs[j]));
     let inputs = model
         .inputs
         .iter()
-        .zip(&samples.inputs)
-        .map(|(input, xs)| {
-            let m = stats::moments(xs);
-            InputResult {
-                name: input.name.clone(),
-                cell: input.address.clone(),
-                source: match &input.origin {
-                    InputOrigin::Spec => "spec".to_owned(),
-                    InputOrigin::Function(f) => f.clone(),
-                    InputOrigin::Rand => "RAND".to_owned(),
-                    InputOrigin::RandBetween => "RANDBETWEEN".to_owned(),
-                },
-                distribution: input.distribution.clone(),
-                mean: m.mean,
-                std: m.std,
-                min: m.min,
-                max: m.max,
-            }
+        .zip(input_moments)
+        .map(|(input, m)| InputResult {
+            name: input.name.clone(),
+            cell: input.address.clone(),
+            source: match &input.origin {
+                InputOrigin::Spec => "spec".to_owned(),
+                InputOrigin::Function(f) => f.clone(),
+                InputOrigin::Rand => "RAND".to_owned(),
+                InputOrigin::RandBetween => "RANDBETWEEN".to_owned(),
+            },
+            distribution: input.distribution.clone(),
+            mean: m.mean,
+            std: m.std,
+            min: m.min,
+            max: m.max,
         })
         .collect();
     SimulationResult {

@@ -443,8 +443,13 @@ pub(crate) fn irr_of(values: &[f64], guess: f64) -> Result<f64, ErrorKind> {
     if !has_sign_change(values.iter().copied()) {
         return Err(ErrorKind::Num);
     }
-    solve_discount_factor(|x| periodic_value_and_slope(values, x), guess, 20, 1e-7)
+    solve_discount_factor(|x| periodic_value_and_slope(values, x), guess, IRR_MAX_ITERATIONS, IRR_EPSILON)
 }
+
+/// Newton steps `IRR` takes at most (Excel documents 20).
+pub(crate) const IRR_MAX_ITERATIONS: usize = 20;
+/// `IRR` has converged when the discount factor moves less than this.
+pub(crate) const IRR_EPSILON: f64 = 1e-7;
 
 /// `MIRR(values, finance_rate, reinvest_rate)`
 pub(super) fn mirr(ev: &mut Evaluator<'_>, a: &[Expr]) -> Special {

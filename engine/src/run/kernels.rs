@@ -9,7 +9,7 @@ use std::cmp::Ordering;
 use crate::compile::boxing::{self, Lane, Strings};
 use crate::compile::tape::{AggItem, AggKind, Folded, Op, Reg, SeriesKind};
 use crate::eval::{Evaluator, FormulaResult, binary_values};
-use crate::functions::financial::{irr_of, npv_of};
+use crate::functions::financial::{IRR_EPSILON, IRR_MAX_ITERATIONS, irr_of, npv_of};
 use crate::parse::{BinaryOp, UnaryOp};
 use crate::sampling::functions as dist;
 use crate::value::{ErrorKind, Value, compare_numbers};
@@ -331,8 +331,15 @@ pub(super) fn execute(op: &Op, regs: &mut Registers, n: usize, cx: &mut Context<
         Op::Series { kind, scalar, items, dst } => {
             let (s, d) = regs.split(*dst);
             let srcs = operands(&s, items, n);
-            let scalar = scalar.map(|r| s.get(r));
-            for i in 0..n {
+            let scalar = scalar.map(|r| &s.get(r)[..n]);
+            let d = &mut d[..n];
+            // Lanes of numbers several at a time; the others (and any a fast path leaves) one
+            // by one with Excel's full rules.
+            let fast = match kind {
+                SeriesKind::Npv => npv_lanes(scalar, &srcs, d, &mut cx.scratch),
+                SeriesKind::Irr => irr_lanes(scalar, &srcs, d),
+            };
+            for i in (0..n).filter(|&i| !fast[i]) {
                 d[i] = series(*kind, scalar.map(|x| x[i]), &srcs, i, &mut cx.numbers, &cx.strings);
             }
         }
@@ -437,6 +444,107 @@ fn series(
         Ok(_) => boxing::error(ErrorKind::Num),
         Err(e) => boxing::error(e),
     }
+}
+
+/// Is lane `i` of every operand, and of the rate or guess, a finite number (so read as
+/// itself, whether typed or found in a range)?
+#[inline(always)]
+fn numbers_only(scalar: Option<&[f64]>, srcs: &[(&[f64], bool)], i: usize) -> bool {
+    scalar.is_none_or(|x| x[i].is_finite()) && srcs.iter().all(|(x, _)| x[i].is_finite())
+}
+
+/// `NPV` over all lanes as vector loops: the operations of [`npv_of`] in the same order.
+/// Returns which lanes it computed: those whose operands are finite numbers, rate not −1, and
+/// result finite.
+#[inline(always)]
+fn npv_lanes(rate: Option<&[f64]>, srcs: &[(&[f64], bool)], d: &mut [f64], factor: &mut Vec<f64>) -> Vec<bool> {
+    let n = d.len();
+    let rate_at = |i: usize| rate.map_or(0.0, |r| r[i]);
+    factor.clear();
+    factor.resize(n, 1.0);
+    d.fill(0.0);
+    for (c, _) in srcs {
+        for i in 0..n {
+            factor[i] *= 1.0 + rate_at(i);
+            d[i] += c[i] / factor[i];
+        }
+    }
+    (0..n).map(|i| d[i].is_finite() && rate_at(i) != -1.0 && numbers_only(rate, srcs, i)).collect()
+}
+
+/// Lanes of `IRR` computed together.
+const IRR_LANES: usize = 8;
+
+/// `IRR` of groups of [`IRR_LANES`] lanes at once: Newton's method of [`irr_of`] on the
+/// discount factor, the same operations in the same order for each lane, a lane stopping when
+/// it converges or fails. Returns which lanes it computed (whole groups whose operands are
+/// finite numbers and guesses above −1).
+#[inline(always)]
+fn irr_lanes(guess: Option<&[f64]>, srcs: &[(&[f64], bool)], d: &mut [f64]) -> Vec<bool> {
+    const W: usize = IRR_LANES;
+    let n = d.len();
+    let mut done = vec![false; n];
+    let guess_at = |i: usize| guess.map_or(0.1, |g| g[i]);
+    for base in (0..n / W).map(|g| g * W) {
+        let lanes = base..base + W;
+        if !lanes.clone().all(|i| numbers_only(guess, srcs, i) && guess_at(i) > -1.0) {
+            continue;
+        }
+        let mut x = [0.0; W];
+        let mut active = [false; W];
+        for l in 0..W {
+            let i = base + l;
+            let (mut pos, mut neg) = (false, false);
+            for (c, _) in srcs {
+                pos |= c[i] > 0.0;
+                neg |= c[i] < 0.0;
+            }
+            active[l] = pos && neg;
+            x[l] = 1.0 / (1.0 + guess_at(i));
+            d[i] = boxing::error(ErrorKind::Num);
+        }
+        for _ in 0..IRR_MAX_ITERATIONS {
+            if !active.iter().any(|&a| a) {
+                break;
+            }
+            let (mut f, mut slope) = ([0.0; W], [0.0; W]);
+            for (c, _) in srcs.iter().rev() {
+                let c = &c[base..base + W];
+                for l in 0..W {
+                    slope[l] = slope[l] * x[l] + f[l];
+                    f[l] = f[l] * x[l] + c[l];
+                }
+            }
+            for l in 0..W {
+                if !active[l] {
+                    continue;
+                }
+                let stop = |result: f64, active: &mut bool, d: &mut f64| {
+                    *d = result;
+                    *active = false;
+                };
+                if !f[l].is_finite() || !slope[l].is_finite() || slope[l] == 0.0 {
+                    stop(boxing::error(ErrorKind::Num), &mut active[l], &mut d[base + l]);
+                    continue;
+                }
+                let next = x[l] - f[l] / slope[l];
+                if !next.is_finite() || next <= 0.0 {
+                    stop(boxing::error(ErrorKind::Num), &mut active[l], &mut d[base + l]);
+                    continue;
+                }
+                if (next - x[l]).abs() < IRR_EPSILON {
+                    let r = 1.0 / next - 1.0;
+                    let r = if r.is_finite() { r } else { boxing::error(ErrorKind::Num) };
+                    stop(r, &mut active[l], &mut d[base + l]);
+                    continue;
+                }
+                x[l] = next;
+            }
+        }
+        // Lanes still active did not converge: #NUM!, already written.
+        done[lanes].fill(true);
+    }
+    done
 }
 
 /// One lane of an aggregate, read as `SUM` reads its arguments.
