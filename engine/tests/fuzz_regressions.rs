@@ -93,8 +93,8 @@ fn longest_formulas_parse_evaluate_and_compile_on_a_2_mib_stack() {
         // Each chain twice: starting with `A1` (the formula is compiled to vector operations)
         // and with `A1 A1` (an intersection, which has none: the whole formula is interpreted
         // lane by lane); both read the same value. The text chain reads A2, whose text is one
-        // character (the tape keeps every string a batch makes: `A1&A1&…` over a longer text
-        // takes gigabytes).
+        // character, to stay quick; `tests/text_memory.rs` runs long chains over longer text and
+        // bounds the memory their strings take.
         let sum = ["+1"];
         let arith = ["+1", "-1", "*1", "/1", "^1"];
         let all = ["+1", "-1", "*1", "/1", "^1", "%", "&1", "<>0", "=TRUE", "<2", ">=A1", "<=1", ">0"];

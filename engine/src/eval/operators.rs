@@ -44,6 +44,9 @@ pub fn binary_values(op: BinaryOp, l: &Value, r: &Value) -> Value {
     }
 }
 
+/// The most characters (UTF-16 code units) a text value holds in Excel.
+const MAX_TEXT: usize = 32_767;
+
 fn scalar_binary(op: BinaryOp, l: &Value, r: &Value) -> Value {
     if let Value::Error(e) = l {
         return Value::Error(*e);
@@ -53,6 +56,12 @@ fn scalar_binary(op: BinaryOp, l: &Value, r: &Value) -> Value {
     }
     match op {
         BinaryOp::Concat => match (l.to_text(), r.to_text()) {
+            // Longer than a cell holds (32,767 characters): #VALUE!, as CONCAT gives.
+            (Ok(a), Ok(b))
+                if a.len() + b.len() > MAX_TEXT && a.encode_utf16().count() + b.encode_utf16().count() > MAX_TEXT =>
+            {
+                Value::Error(ErrorKind::Value)
+            }
             (Ok(a), Ok(b)) => {
                 let mut s = String::with_capacity(a.len() + b.len());
                 s.push_str(&a);

@@ -86,3 +86,12 @@ fn let_and_lambda() {
     assert_eq!(eval_with("=LAMBDA(x,x)", &[]), Value::Error(ErrorKind::Calc));
     assert_eq!(eval_with("=LAMBDA(x,x)(1,2)", &[]), Value::Error(ErrorKind::Value));
 }
+
+#[test]
+fn concatenation_longer_than_a_cell_holds_is_value_error() {
+    // 32,767 characters is the most a cell holds; `&` past it gives #VALUE! (as CONCAT does).
+    assert_eq!(num("=LEN(REPT(\"a\",16000)&REPT(\"b\",16767))"), 32_767.0);
+    assert_eq!(eval_with("=REPT(\"a\",16000)&REPT(\"b\",16768)", &[]), Value::Error(ErrorKind::Value));
+    // Counted in UTF-16 units, as Excel counts: 20,000 two-byte characters fit.
+    assert_eq!(num("=LEN(REPT(\"é\",20000)&REPT(\"é\",12767))"), 32_767.0);
+}

@@ -4,17 +4,25 @@
 //! inputs from counters, and the tape computes its outputs lane by lane. Batches are taken
 //! from a shared queue by as many threads as asked, and each batch writes its own slice of
 //! the sample arrays, so results are identical for any thread count and any batch size.
+//!
+//! Text made while running a batch is kept in the thread's string table; once the strings made
+//! since the last collection take more than [`TextOptions::collect_after`] bytes, the thread
+//! drops those that no live register refers to between two operations (which registers are
+//! live there follows from the tape). What a batch computes does not depend on it: only the
+//! ids of text lanes change (renumbered in the order the strings were made), and which
+//! collections a batch does depends only on the batch.
 
 mod instructions;
 mod kernels;
 
 pub use instructions::{Instructions, detected as detected_instructions};
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use crate::compile::Model;
 use crate::compile::boxing::Strings;
+use crate::compile::tape::Tape;
 use crate::sampling::Sampler;
 use kernels::{Context, Registers};
 
@@ -42,6 +50,39 @@ impl std::fmt::Debug for RunOptions<'_> {
             .field("instructions", &self.instructions)
             .finish()
     }
+}
+
+/// Bytes of text ([`Strings::added_bytes`]) a thread makes while running a batch after which it
+/// drops the strings no live register refers to (16 MiB): four times the registers' memory
+/// aimed at (a collection reads the live registers), and small enough that the memory of the
+/// strings dropped is soon reused (the longest `&` chain over a full batch runs ten times
+/// faster than when every string is kept).
+pub const COLLECT_TEXT_AFTER: usize = 4 * TARGET_BYTES;
+
+/// How the text made while running is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TextOptions {
+    /// Bytes of strings made since the last collection (text and
+    /// [`crate::compile::boxing::STRING_OVERHEAD`] each) after which a thread collects its string
+    /// table between two operations: 0 collects after every operation that makes text,
+    /// `usize::MAX` never.
+    pub collect_after: usize,
+}
+
+impl Default for TextOptions {
+    fn default() -> Self {
+        TextOptions { collect_after: COLLECT_TEXT_AFTER }
+    }
+}
+
+/// What a run's string tables held.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TextStats {
+    /// The most bytes of strings made while running that one thread held at once, counted as
+    /// [`TextOptions::collect_after`] counts them.
+    pub peak_bytes: usize,
+    /// Collections, all threads together.
+    pub collections: u64,
 }
 
 /// The samples of a run.
@@ -105,6 +146,18 @@ pub fn run(
     iterations: u64,
     options: &RunOptions<'_>,
 ) -> Result<Samples, RunError> {
+    run_with_text(model, sampler, iterations, options, TextOptions::default()).map(|(samples, _)| samples)
+}
+
+/// [`run`], with the text made while running kept as `text` says; also says what the string
+/// tables held.
+pub fn run_with_text(
+    model: &Model<'_>,
+    sampler: &Sampler,
+    iterations: u64,
+    options: &RunOptions<'_>,
+    text: TextOptions,
+) -> Result<(Samples, TextStats), RunError> {
     let tape = &model.tape;
     let batch = if options.batch == 0 { default_batch(tape.registers as usize) } else { options.batch.max(1) };
     let threads = if options.threads == 0 {
@@ -147,6 +200,9 @@ pub fn run(
     let done = AtomicU64::new(0);
     let canceled = AtomicBool::new(false);
     let threads = threads.min(batches.max(1));
+    let liveness = OnceLock::new();
+    let text_peak = AtomicUsize::new(0);
+    let collections = AtomicU64::new(0);
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
@@ -157,37 +213,103 @@ pub fn run(
                 let mut cx = Context::new(Strings::new(tape.strings.clone()), model.base.clone());
                 let mut uniforms: Vec<Vec<f64>> = vec![vec![0.0; batch]; n_in];
                 let mut batch_strata: Vec<Vec<u32>> = if any_strata { vec![Vec::new(); n_in] } else { Vec::new() };
+                let collector = Collector { after: text.collect_after, liveness: &liveness };
                 loop {
                     if options.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
                         canceled.store(true, Ordering::Relaxed);
-                        return;
+                        break;
                     }
                     let next = match queue.lock() {
                         Ok(mut q) => q.next(),
-                        Err(_) => return,
+                        Err(_) => break,
                     };
-                    let Some(mut slot) = next else { return };
-                    let lanes = slot.outputs.first().or(slot.inputs.first()).map_or(0, |s| s.len());
+                    let Some(mut slot) = next else { break };
                     let buffers = Buffers { uniforms: &mut uniforms, strata: &mut batch_strata };
-                    run_batch(instructions, model, sampler, &mut regs, &mut cx, buffers, &mut slot, lanes);
+                    let lanes = slot.outputs.first().or(slot.inputs.first()).map_or(0, |s| s.len());
+                    run_batch(instructions, model, sampler, &mut regs, &mut cx, buffers, &collector, &mut slot, lanes);
                     let d = done.fetch_add(lanes as u64, Ordering::Relaxed) + lanes as u64;
                     if let Some(p) = options.progress {
                         p(d, iterations);
                     }
                 }
+                text_peak.fetch_max(cx.strings.peak_bytes(), Ordering::Relaxed);
+                collections.fetch_add(cx.strings.collections(), Ordering::Relaxed);
             });
         }
     });
     if canceled.load(Ordering::Relaxed) {
         return Err(RunError::Canceled { done: done.load(Ordering::Relaxed), total: iterations });
     }
-    Ok(Samples { outputs, inputs, strata, batch, threads })
+    let stats = TextStats { peak_bytes: text_peak.into_inner(), collections: collections.into_inner() };
+    Ok((Samples { outputs, inputs, strata, batch, threads }, stats))
 }
 
 /// A thread's working memory for the draws of a batch.
 struct Buffers<'b> {
     uniforms: &'b mut [Vec<f64>],
     strata: &'b mut [Vec<u32>],
+}
+
+/// When a thread collects its string table, and what it keeps.
+struct Collector<'l> {
+    /// [`TextOptions::collect_after`].
+    after: usize,
+    /// Made by the first thread that collects.
+    liveness: &'l OnceLock<Liveness>,
+}
+
+impl Collector<'_> {
+    /// After operation `op` of the tape: collects if the strings made since the last
+    /// collection take too much memory.
+    #[inline]
+    fn maybe_collect(&self, tape: &Tape, op: usize, regs: &mut Registers, strings: &mut Strings, lanes: usize) {
+        if strings.added_bytes() <= self.after {
+            return;
+        }
+        let liveness = self.liveness.get_or_init(|| Liveness::new(tape));
+        let width = regs.lanes;
+        let mut live: Vec<&mut [f64]> = regs
+            .data
+            .chunks_mut(width)
+            .enumerate()
+            .filter(|(r, _)| liveness.read_after(*r as u32, op))
+            .map(|(_, lanes_of)| &mut lanes_of[..lanes])
+            .collect();
+        strings.collect(&mut live);
+    }
+}
+
+/// When the operations of a tape read and write each register: which registers hold a value
+/// that will be read again, between two operations.
+struct Liveness {
+    /// (register, operation, read) sorted by register then operation, one per register and
+    /// operation that touches it; `read` when the operation reads it (an operation never writes
+    /// a register it reads). The results are read by an operation past the last.
+    events: Vec<(u32, u32, bool)>,
+}
+
+impl Liveness {
+    fn new(tape: &Tape) -> Liveness {
+        let mut events: Vec<(u32, u32, bool)> = Vec::new();
+        for (i, op) in tape.ops.iter().enumerate() {
+            events.extend(op.sources().into_iter().map(|r| (r, i as u32, true)));
+            events.extend(op.destinations().into_iter().map(|r| (r, i as u32, false)));
+        }
+        let end = tape.ops.len() as u32;
+        events.extend(tape.results.iter().map(|&r| (r, end, true)));
+        // A read sorts before a write by the same operation, and is the one kept.
+        events.sort_unstable_by_key(|&(r, i, read)| (r, i, !read));
+        events.dedup_by_key(|&mut (r, i, _)| (r, i));
+        Liveness { events }
+    }
+
+    /// Will the value register `r` holds after operation `op` be read (rather than overwritten
+    /// first, or never read)?
+    fn read_after(&self, r: u32, op: usize) -> bool {
+        let op = op as u32;
+        let next = self.events.partition_point(|&(reg, i, _)| (reg, i) <= (r, op));
+        self.events.get(next).is_some_and(|&(reg, _, read)| reg == r && read)
+    }
 }
 
 /// Runs one batch with the instructions chosen ([`Instructions`]): the same code, compiled
@@ -201,6 +323,7 @@ fn run_batch(
     regs: &mut Registers,
     cx: &mut Context<'_>,
     buffers: Buffers<'_>,
+    collector: &Collector<'_>,
     slot: &mut Slot<'_>,
     lanes: usize,
 ) {
@@ -208,15 +331,16 @@ fn run_batch(
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `instructions` was resolved against the processor (`Instructions::resolve`),
         // so these features exist.
-        Instructions::Avx512 => unsafe { run_batch_avx512(model, sampler, regs, cx, buffers, slot, lanes) },
+        Instructions::Avx512 => unsafe { run_batch_avx512(model, sampler, regs, cx, buffers, collector, slot, lanes) },
         #[cfg(target_arch = "x86_64")]
         // SAFETY: as above.
-        Instructions::Avx2 => unsafe { run_batch_avx2(model, sampler, regs, cx, buffers, slot, lanes) },
-        _ => run_batch_body(model, sampler, regs, cx, buffers, slot, lanes),
+        Instructions::Avx2 => unsafe { run_batch_avx2(model, sampler, regs, cx, buffers, collector, slot, lanes) },
+        _ => run_batch_body(model, sampler, regs, cx, buffers, collector, slot, lanes),
     }
 }
 
 #[cfg(target_arch = "x86_64")]
+#[allow(clippy::too_many_arguments)]
 #[target_feature(enable = "avx2,fma,bmi1,bmi2,lzcnt,movbe,popcnt,avx512f,avx512dq,avx512vl,avx512bw,avx512cd")]
 fn run_batch_avx512(
     model: &Model<'_>,
@@ -224,13 +348,15 @@ fn run_batch_avx512(
     regs: &mut Registers,
     cx: &mut Context<'_>,
     buffers: Buffers<'_>,
+    collector: &Collector<'_>,
     slot: &mut Slot<'_>,
     lanes: usize,
 ) {
-    run_batch_body(model, sampler, regs, cx, buffers, slot, lanes);
+    run_batch_body(model, sampler, regs, cx, buffers, collector, slot, lanes);
 }
 
 #[cfg(target_arch = "x86_64")]
+#[allow(clippy::too_many_arguments)]
 #[target_feature(enable = "avx2,fma,bmi1,bmi2,lzcnt,movbe,popcnt")]
 fn run_batch_avx2(
     model: &Model<'_>,
@@ -238,21 +364,24 @@ fn run_batch_avx2(
     regs: &mut Registers,
     cx: &mut Context<'_>,
     buffers: Buffers<'_>,
+    collector: &Collector<'_>,
     slot: &mut Slot<'_>,
     lanes: usize,
 ) {
-    run_batch_body(model, sampler, regs, cx, buffers, slot, lanes);
+    run_batch_body(model, sampler, regs, cx, buffers, collector, slot, lanes);
 }
 
 /// One batch: draw the inputs, run the tape, copy the results out. Inlined, with the hot
 /// loops it calls, into each of [`run_batch`]'s versions.
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn run_batch_body(
     model: &Model<'_>,
     sampler: &Sampler,
     regs: &mut Registers,
     cx: &mut Context<'_>,
     buffers: Buffers<'_>,
+    collector: &Collector<'_>,
     slot: &mut Slot<'_>,
     lanes: usize,
 ) {
@@ -273,8 +402,9 @@ fn run_batch_body(
             None => dst.copy_from_slice(&u[..lanes]),
         }
     }
-    for op in &tape.ops {
+    for (i, op) in tape.ops.iter().enumerate() {
         kernels::execute(op, regs, lanes, cx);
+        collector.maybe_collect(tape, i, regs, &mut cx.strings, lanes);
     }
     let n_out = model.outputs.len();
     for (k, out) in slot.outputs.iter_mut().enumerate() {
