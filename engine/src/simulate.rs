@@ -246,8 +246,18 @@ pub fn summarise(model: &Model<'_>, spec: &ResolvedSpec, samples: &Samples) -> S
         let ranked = stats::rank(xs);
         RankedInput { ranks: ranked.ranks, order: need_order.then_some(ranked.order) }
     });
-    let outputs =
-        parallel_map(model.outputs.len(), |k| summarise_output(model, spec, samples, &inputs_ranked, &numeric[k], k));
+    // Sensitivity: the rank correlation of each input with each output over the output's
+    // numeric iterations, every pair on its own (an output with errors ranks each input again).
+    let positions_of: Vec<Option<Vec<u32>>> =
+        numeric.iter().map(|o| (o.iterations.len() != n).then(|| positions(&o.iterations, n))).collect();
+    let n_in = samples.inputs.len();
+    let rhos = parallel_map(numeric.len() * n_in, |p| {
+        let (k, j) = (p / n_in, p % n_in);
+        rank_correlation(&inputs_ranked[j], &samples.inputs[j], &numeric[k], positions_of[k].as_deref())
+    });
+    let outputs = parallel_map(model.outputs.len(), |k| {
+        summarise_output(model, spec, &rhos[k * n_in..(k + 1) * n_in], &numeric[k], k)
+    });
     let k = model.outputs.len();
     let pairs: Vec<(usize, usize)> = (0..k).flat_map(|a| (a + 1..k).map(move |b| (a, b))).collect();
     let rhos = parallel_map(pairs.len(), |p| output_rank_correlation(&numeric[pairs[p].0], &numeric[pairs[p].1], n));
@@ -301,12 +311,10 @@ pub fn summarise(model: &Model<'_>, spec: &ResolvedSpec, samples: &Samples) -> S
 fn summarise_output(
     model: &Model<'_>,
     spec: &ResolvedSpec,
-    samples: &Samples,
-    inputs: &[RankedInput],
+    rank_correlations: &[f64],
     numeric: &NumericOutput,
     k: usize,
 ) -> OutputResult {
-    let n = spec.iterations as usize;
     let out = &model.outputs[k];
     let sorted = &numeric.ranked.sorted;
     let m = stats::moments(&numeric.values);
@@ -350,15 +358,14 @@ fn summarise_output(
         })
         .collect();
     // Sensitivity: rank correlation of each input with the output, on the numeric iterations.
-    let position = (numeric.iterations.len() != n).then(|| positions(&numeric.iterations, n));
     let mut sens: Vec<Sensitivity> = model
         .inputs
         .iter()
-        .enumerate()
-        .map(|(j, input)| Sensitivity {
+        .zip(rank_correlations)
+        .map(|(input, &rho)| Sensitivity {
             input: input.name.clone(),
             cell: input.address.clone(),
-            rank_correlation: rank_correlation(&inputs[j], &samples.inputs[j], numeric, position.as_deref()),
+            rank_correlation: rho,
             contribution: 0.0,
         })
         .collect();
