@@ -339,37 +339,29 @@ fn run_batch(
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[allow(clippy::too_many_arguments)]
-#[target_feature(enable = "avx2,fma,bmi1,bmi2,lzcnt,movbe,popcnt,avx512f,avx512dq,avx512vl,avx512bw,avx512cd")]
-fn run_batch_avx512(
-    model: &Model<'_>,
-    sampler: &Sampler,
-    regs: &mut Registers,
-    cx: &mut Context<'_>,
-    buffers: Buffers<'_>,
-    collector: &Collector<'_>,
-    slot: &mut Slot<'_>,
-    lanes: usize,
-) {
-    run_batch_body(model, sampler, regs, cx, buffers, collector, slot, lanes);
+/// [`run_batch_body`] compiled with the target features `$features`.
+macro_rules! run_batch_with {
+    ($name:ident, $features:literal) => {
+        #[cfg(target_arch = "x86_64")]
+        #[allow(clippy::too_many_arguments)]
+        #[target_feature(enable = $features)]
+        fn $name(
+            model: &Model<'_>,
+            sampler: &Sampler,
+            regs: &mut Registers,
+            cx: &mut Context<'_>,
+            buffers: Buffers<'_>,
+            collector: &Collector<'_>,
+            slot: &mut Slot<'_>,
+            lanes: usize,
+        ) {
+            run_batch_body(model, sampler, regs, cx, buffers, collector, slot, lanes);
+        }
+    };
 }
 
-#[cfg(target_arch = "x86_64")]
-#[allow(clippy::too_many_arguments)]
-#[target_feature(enable = "avx2,fma,bmi1,bmi2,lzcnt,movbe,popcnt")]
-fn run_batch_avx2(
-    model: &Model<'_>,
-    sampler: &Sampler,
-    regs: &mut Registers,
-    cx: &mut Context<'_>,
-    buffers: Buffers<'_>,
-    collector: &Collector<'_>,
-    slot: &mut Slot<'_>,
-    lanes: usize,
-) {
-    run_batch_body(model, sampler, regs, cx, buffers, collector, slot, lanes);
-}
+run_batch_with!(run_batch_avx512, "avx2,fma,bmi1,bmi2,lzcnt,movbe,popcnt,avx512f,avx512dq,avx512vl,avx512bw,avx512cd");
+run_batch_with!(run_batch_avx2, "avx2,fma,bmi1,bmi2,lzcnt,movbe,popcnt");
 
 /// One batch: draw the inputs, run the tape, copy the results out. Inlined, with the hot
 /// loops it calls, into each of [`run_batch`]'s versions.
