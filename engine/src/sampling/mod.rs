@@ -215,8 +215,8 @@ impl Sampler {
                 }
                 Method::LatinHypercube => {
                     // The uniforms within the strata first, in a loop without branches (it
-                    // vectorises), then each lane's stratum, walking iteration numbers without
-                    // a division per lane. The same numbers as `lhs::uniform`.
+                    // vectorises), then the strata of whole runs of lanes
+                    // (`Permutation::apply_run`). The same numbers as `lhs::uniform`.
                     let jitter = stream ^ lhs::JITTER_STREAM;
                     for (x, i) in o[..lanes].iter_mut().zip(iterations) {
                         *x = rng::uniform(self.seed, jitter, i);
@@ -228,36 +228,24 @@ impl Sampler {
                     {
                         s.resize(lanes, 0);
                     }
-                    let last = first_iteration + lanes.max(1) as u64 - 1;
-                    if first_iteration / n == last / n {
-                        // One block (always, unless iterations go past the design's size).
-                        let permutation = lhs::Permutation::new(self.seed, stream, n, first_iteration / n);
-                        scratch.resize(lanes, 0);
-                        permutation.apply_run(first_iteration % n, &mut scratch[..lanes]);
-                        for (x, &stratum) in o[..lanes].iter_mut().zip(scratch.iter()) {
-                            *x = lhs::in_stratum(stratum, *x, n);
-                        }
-                        if let Some(s) = strata.as_mut() {
-                            for (s, &stratum) in s.iter_mut().zip(scratch.iter()) {
-                                *s = stratum as u32;
-                            }
-                        }
-                        continue;
+                    // The strata, one run of lanes per block of `n` iterations (one block,
+                    // unless iterations go past the design's size).
+                    scratch.resize(lanes, 0);
+                    let mut lane = 0;
+                    while lane < lanes {
+                        let i = first_iteration + lane as u64;
+                        let (block, index) = (i / n, i % n);
+                        let len = (n - index).min((lanes - lane) as u64) as usize;
+                        lhs::Permutation::new(self.seed, stream, n, block)
+                            .apply_run(index, &mut scratch[lane..lane + len]);
+                        lane += len;
                     }
-                    let mut block = first_iteration / n;
-                    let mut index = first_iteration % n;
-                    let mut permutation = lhs::Permutation::new(self.seed, stream, n, block);
-                    for (lane, x) in o[..lanes].iter_mut().enumerate() {
-                        let stratum = permutation.apply(index);
+                    for (x, &stratum) in o[..lanes].iter_mut().zip(scratch.iter()) {
                         *x = lhs::in_stratum(stratum, *x, n);
-                        if let Some(s) = strata.as_mut() {
-                            s[lane] = stratum as u32;
-                        }
-                        index += 1;
-                        if index == n {
-                            index = 0;
-                            block += 1;
-                            permutation = lhs::Permutation::new(self.seed, stream, n, block);
+                    }
+                    if let Some(s) = strata.as_mut() {
+                        for (s, &stratum) in s.iter_mut().zip(scratch.iter()) {
+                            *s = stratum as u32;
                         }
                     }
                 }

@@ -198,3 +198,19 @@ fn strata_order_the_uniforms_of_uncorrelated_latin_hypercube_inputs() {
     let (mc, _) = sampler(Method::MonteCarlo, n as u64, 1, &[]);
     assert!(!mc.stratified(0));
 }
+
+#[test]
+fn a_batch_across_latin_hypercube_blocks_draws_what_each_iteration_draws_alone() {
+    // 100 strata; a batch from iteration 37 to 286 crosses into the second and third designs.
+    let (s, _) = sampler(Method::LatinHypercube, 100, 2, &[]);
+    let mut out = vec![Vec::new(); 2];
+    let mut strata = vec![Vec::new(); 2];
+    s.uniforms_and_strata(37, 250, &mut out, &mut strata);
+    for (k, &stream) in s.streams().iter().enumerate() {
+        for lane in 0..250 {
+            let i = 37 + lane as u64;
+            assert_eq!(out[k][lane].to_bits(), lhs::uniform(42, stream, 100, i).to_bits(), "input {k}, iteration {i}");
+            assert_eq!(u64::from(strata[k][lane]), lhs::stratum(42, stream, 100, i), "input {k}, iteration {i}");
+        }
+    }
+}
