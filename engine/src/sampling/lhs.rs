@@ -38,6 +38,13 @@ fn round_function(key: u64, round: u64, r: u64) -> u64 {
     mix64(key ^ round.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ r)
 }
 
+/// Scratch space of [`Permutation::apply_run`]: the lanes still cycle-walking and their slots.
+#[derive(Clone, Debug, Default)]
+pub struct Walk {
+    values: Vec<u64>,
+    slots: Vec<u32>,
+}
+
 /// The permutation of one block of `n` iterations of one stream: the Feistel network's key
 /// and widths, computed once and applied to many indices.
 #[derive(Clone, Copy, Debug)]
@@ -78,11 +85,12 @@ impl Permutation {
     }
 
     /// The strata of `lanes.len()` consecutive indices from `first` (all below `n`), into
-    /// `lanes`: the numbers [`Permutation::apply`] gives, computed in two passes — one round of
-    /// the network for every lane without a branch, then the cycle-walking of the lanes that
-    /// left `[0, n)` — which the processor runs several lanes at a time.
+    /// `lanes`: the numbers [`Permutation::apply`] gives, computed in passes the processor runs
+    /// several lanes at a time — one round of the network for every lane, then the
+    /// cycle-walking of the lanes that left `[0, n)`, gathered into `walk` without a branch and
+    /// walked together, pass after pass, until none is left.
     #[inline(always)]
-    pub fn apply_run(&self, first: u64, lanes: &mut [u64]) {
+    pub fn apply_run(&self, first: u64, lanes: &mut [u64], walk: &mut Walk) {
         if self.n <= 1 {
             lanes.fill(0);
             return;
@@ -90,10 +98,31 @@ impl Permutation {
         for (x, index) in lanes.iter_mut().zip(first..) {
             *x = self.encrypt(index);
         }
-        for x in lanes.iter_mut() {
-            while *x >= self.n {
+        // The lanes still outside `[0, n)`, compacted: every lane is written at the end and
+        // the end moves on only for those outside.
+        walk.values.resize(lanes.len(), 0);
+        walk.slots.resize(lanes.len(), 0);
+        let mut left = 0;
+        for (slot, &x) in lanes.iter().enumerate() {
+            walk.values[left] = x;
+            walk.slots[left] = slot as u32;
+            left += usize::from(x >= self.n);
+        }
+        while left > 0 {
+            let values = &mut walk.values[..left];
+            for x in values.iter_mut() {
                 *x = self.encrypt(*x);
             }
+            let mut still = 0;
+            for k in 0..left {
+                let (x, slot) = (walk.values[k], walk.slots[k]);
+                // A lane still outside is written now and again when it lands.
+                lanes[slot as usize] = x;
+                walk.values[still] = x;
+                walk.slots[still] = slot;
+                still += usize::from(x >= self.n);
+            }
+            left = still;
         }
     }
 
@@ -170,6 +199,21 @@ mod tests {
         sorted.sort_unstable();
         assert!(sorted.iter().enumerate().all(|(i, &s)| s == i as u64));
         assert_ne!(first, second);
+    }
+
+    #[test]
+    fn a_run_of_lanes_gets_the_strata_each_index_gets_alone() {
+        let mut walk = Walk::default();
+        // Sizes just above a power of two walk the most; 1 and 2 are the edge cases.
+        for n in [1u64, 2, 3, 5, 1025, 20_000, 100_000] {
+            let p = Permutation::new(42, rng::stream_id("x"), n, 3);
+            for (first, len) in [(0, n.min(1000)), (n / 3, (n - n / 3).min(777)), (n - 1, 1)] {
+                let mut lanes = vec![u64::MAX; len as usize];
+                p.apply_run(first, &mut lanes, &mut walk);
+                let alone: Vec<u64> = (first..first + len).map(|i| p.apply(i)).collect();
+                assert_eq!(lanes, alone, "n={n} first={first}");
+            }
+        }
     }
 
     #[test]

@@ -202,6 +202,7 @@ impl Sampler {
     ) {
         debug_assert!(out.len() >= self.streams.len(), "one vector per input");
         let mut scratch: Vec<u64> = Vec::new();
+        let mut walk = lhs::Walk::default();
         for (k, (o, &stream)) in out.iter_mut().zip(&self.streams).enumerate() {
             if o.len() < lanes {
                 o.resize(lanes, 0.0);
@@ -236,8 +237,11 @@ impl Sampler {
                         let i = first_iteration + lane as u64;
                         let (block, index) = (i / n, i % n);
                         let len = (n - index).min((lanes - lane) as u64) as usize;
-                        lhs::Permutation::new(self.seed, stream, n, block)
-                            .apply_run(index, &mut scratch[lane..lane + len]);
+                        lhs::Permutation::new(self.seed, stream, n, block).apply_run(
+                            index,
+                            &mut scratch[lane..lane + len],
+                            &mut walk,
+                        );
                         lane += len;
                     }
                     for (x, &stratum) in o[..lanes].iter_mut().zip(scratch.iter()) {
