@@ -256,8 +256,8 @@ impl GpuEngine {
         let mut out_dev = s.alloc_zeros::<f64>((n_out * cap).max(1)).map_err(d("cuMemAlloc"))?;
         let mut in_dev = s.alloc_zeros::<f64>((n_in * cap).max(1)).map_err(d("cuMemAlloc"))?;
         let mut strata_dev = s.alloc_zeros::<u32>((n_strata * cap).max(1)).map_err(d("cuMemAlloc"))?;
-        let mut outputs = vec![vec![0.0; n]; n_out];
-        let mut inputs = vec![vec![0.0; n]; n_in];
+        let mut outputs: Vec<Vec<f64>> = (0..n_out).map(|_| vec![0.0; n]).collect();
+        let mut inputs: Vec<Vec<f64>> = (0..n_in).map(|_| vec![0.0; n]).collect();
         let mut strata: Vec<Vec<u32>> =
             (0..n_in).map(|j| if stratified.contains(&j) { vec![0; n] } else { Vec::new() }).collect();
         let mut host_f = vec![0.0f64; (n_out.max(n_in) * cap).max(1)];

@@ -169,8 +169,11 @@ pub fn run_with_text(
     let n = iterations as usize;
     let n_out = model.outputs.len();
     let n_in = model.inputs.len();
-    let mut outputs: Vec<Vec<f64>> = vec![vec![0.0; n]; n_out];
-    let mut inputs: Vec<Vec<f64>> = vec![vec![0.0; n]; n_in];
+    // Each vector on its own fresh zeroed pages, first touched by the thread that writes it
+    // (`vec![vec![0.0; n]; k]` would copy one, mapping its pages for reading, and each later
+    // write to them would fault again and flush every core's TLB).
+    let mut outputs: Vec<Vec<f64>> = (0..n_out).map(|_| vec![0.0; n]).collect();
+    let mut inputs: Vec<Vec<f64>> = (0..n_in).map(|_| vec![0.0; n]).collect();
     let mut strata: Vec<Vec<u32>> =
         (0..n_in).map(|j| if sampler.stratified(j) { vec![0; n] } else { Vec::new() }).collect();
     let any_strata = strata.iter().any(|s| !s.is_empty());
