@@ -151,10 +151,26 @@ fn parallel_map<T: Send>(count: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> 
 
 /// One input's ranks, and its ascending order where a rank correlation over part of the
 /// iterations needs it.
-struct RankedInput {
-    /// Doubled ranks ([`stats::Ranked::ranks`]).
-    ranks: Vec<u32>,
+struct RankedInput<'s> {
+    ranks: InputRanks<'s>,
     order: Option<Vec<u32>>,
+}
+
+/// An input's ranks for [`stats::rank_correlation`].
+enum InputRanks<'s> {
+    /// Doubled ranks ([`stats::Ranked::ranks`]).
+    Doubled(Vec<u32>),
+    /// The strata of a Latin Hypercube input without ties ([`stats::StrataRanks::Distinct`]).
+    Strata(&'s [u32]),
+}
+
+impl InputRanks<'_> {
+    fn as_slice(&self) -> &[u32] {
+        match self {
+            InputRanks::Doubled(ranks) => ranks,
+            InputRanks::Strata(strata) => strata,
+        }
+    }
 }
 
 /// One output's numeric samples: their iterations, values, order and ranks; its errors.
@@ -189,11 +205,16 @@ fn positions(kept: &[usize], n: usize) -> Vec<u32> {
     position
 }
 
+/// The `(position, value)` pairs of the iterations `position` keeps, from `(iteration, value)`
+/// pairs (the order kept).
+fn kept(ascending: impl Iterator<Item = (usize, f64)>, position: &[u32]) -> impl Iterator<Item = (usize, f64)> {
+    ascending.filter(move |&(i, _)| position[i] != u32::MAX).map(move |(i, x)| (position[i] as usize, x))
+}
+
 /// Doubled ranks over the iterations `position` keeps, from `(iteration, value)` pairs in
 /// ascending order of value.
-fn ranks_among(ascending: impl Iterator<Item = (usize, f64)>, position: &[u32], kept: usize) -> Vec<u32> {
-    let kept_pairs = ascending.filter(|&(i, _)| position[i] != u32::MAX).map(|(i, x)| (position[i] as usize, x));
-    stats::doubled_ranks_along(kept_pairs, kept)
+fn ranks_among(ascending: impl Iterator<Item = (usize, f64)>, position: &[u32], kept_count: usize) -> Vec<u32> {
+    stats::doubled_ranks_along(kept(ascending, position), kept_count)
 }
 
 /// The rank correlation of two outputs over the iterations where both are numbers.
@@ -205,19 +226,18 @@ fn output_rank_correlation(a: &NumericOutput, b: &NumericOutput, n: usize) -> f6
     let common: Vec<usize> = a.iterations.iter().copied().filter(|&i| in_b[i] != u32::MAX).collect();
     let position = positions(&common, n);
     let ra = ranks_among(a.ascending(), &position, common.len());
-    let rb = ranks_among(b.ascending(), &position, common.len());
-    stats::rank_correlation(&ra, &rb)
+    stats::rank_correlation_along(kept(b.ascending(), &position), &ra)
 }
 
 /// The rank correlation of an input with an output, on the output's numeric iterations;
 /// `position` ([`positions`] of those iterations) is given when some iterations were errors.
 fn rank_correlation(input: &RankedInput, samples: &[f64], out: &NumericOutput, position: Option<&[u32]>) -> f64 {
     let (Some(position), Some(order)) = (position, &input.order) else {
-        return stats::rank_correlation(&input.ranks, &out.ranked.ranks);
+        return stats::rank_correlation(input.ranks.as_slice(), &out.ranked.ranks);
     };
-    // Rank the input again over the numeric iterations, in the order already known.
-    let ranks = ranks_among(order.iter().map(|&i| (i as usize, samples[i as usize])), position, out.iterations.len());
-    stats::rank_correlation(&ranks, &out.ranked.ranks)
+    // The input ranked again over the numeric iterations, in the order already known.
+    let ascending = order.iter().map(|&i| (i as usize, samples[i as usize]));
+    stats::rank_correlation_along(kept(ascending, position), &out.ranked.ranks)
 }
 
 /// The statistics of a run's samples (the CPU engine's, or another engine's with the same
@@ -232,8 +252,12 @@ pub fn summarise(model: &Model<'_>, spec: &ResolvedSpec, samples: &Samples) -> S
         let xs = &samples.inputs[j];
         // A stratified input's order is that of its strata (checked, not assumed).
         if let Some(strata) = samples.strata.get(j).filter(|s| s.len() == n)
-            && let Some(ranks) = stats::doubled_ranks_of_strata(xs, strata)
+            && let Some(ranks) = stats::ranks_of_strata(xs, strata)
         {
+            let ranks = match ranks {
+                stats::StrataRanks::Distinct => InputRanks::Strata(strata),
+                stats::StrataRanks::Tied(doubled) => InputRanks::Doubled(doubled),
+            };
             let order = need_order.then(|| {
                 let mut order = vec![0u32; n];
                 for (i, &s) in strata.iter().enumerate() {
@@ -244,7 +268,7 @@ pub fn summarise(model: &Model<'_>, spec: &ResolvedSpec, samples: &Samples) -> S
             return RankedInput { ranks, order };
         }
         let ranked = stats::rank(xs);
-        RankedInput { ranks: ranked.ranks, order: need_order.then_some(ranked.order) }
+        RankedInput { ranks: InputRanks::Doubled(ranked.ranks), order: need_order.then_some(ranked.order) }
     });
     // Sensitivity: the rank correlation of each input with each output over the output's
     // numeric iterations, every pair on its own (an output with errors ranks each input again).

@@ -33,20 +33,51 @@ pub struct Moments {
 /// Two-sided 97.5% quantile of the standard normal distribution.
 const Z_975: f64 = 1.959_963_984_540_054;
 
-/// Neumaier-compensated sum: accurate and independent of batch boundaries.
-pub fn sum(xs: &[f64]) -> f64 {
-    let mut s = 0.0f64;
-    let mut c = 0.0f64;
-    for &x in xs {
-        let t = s + x;
-        if s.abs() >= x.abs() {
-            c += (s - t) + x;
-        } else {
-            c += (x - t) + s;
-        }
-        s = t;
+/// Independent accumulators of [`sum`] and [`moments`]: the processor adds that many numbers
+/// at once instead of waiting for each addition to finish.
+const LANES: usize = 8;
+
+/// A Neumaier-compensated running sum.
+#[derive(Clone, Copy, Default)]
+struct Compensated {
+    sum: f64,
+    carry: f64,
+}
+
+impl Compensated {
+    #[inline(always)]
+    fn add(&mut self, x: f64) {
+        let t = self.sum + x;
+        // What the rounding of `t` lost, from whichever operand is larger (a select, not a
+        // branch).
+        let (big, small) = if self.sum.abs() >= x.abs() { (self.sum, x) } else { (x, self.sum) };
+        self.carry += (big - t) + small;
+        self.sum = t;
     }
-    s + c
+}
+
+/// Neumaier-compensated sum: accurate and independent of batch boundaries (the samples are
+/// summed in [`LANES`] interleaved compensated sums, then those are summed).
+pub fn sum(xs: &[f64]) -> f64 {
+    let mut lanes = [Compensated::default(); LANES];
+    let chunks = xs.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (lane, &x) in lanes.iter_mut().zip(chunk) {
+            lane.add(x);
+        }
+    }
+    let mut total = Compensated::default();
+    for lane in lanes {
+        total.add(lane.sum);
+    }
+    for &x in rest {
+        total.add(x);
+    }
+    for lane in lanes {
+        total.add(lane.carry);
+    }
+    total.sum + total.carry
 }
 
 /// Moments of a sample (two passes: the mean first, then central moments).
@@ -69,9 +100,31 @@ pub fn moments(xs: &[f64]) -> Moments {
     }
     let nf = n as f64;
     let mean = sum(xs) / nf;
+    // Central sums in interleaved lanes, added up at the end.
+    let mut lanes = [[0.0f64; 3]; LANES];
+    let (mut low, mut high) = ([f64::INFINITY; LANES], [f64::NEG_INFINITY; LANES]);
+    let chunks = xs.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (l, &x) in chunk.iter().enumerate() {
+            let d = x - mean;
+            let d2 = d * d;
+            lanes[l][0] += d2;
+            lanes[l][1] += d2 * d;
+            lanes[l][2] += d2 * d2;
+            low[l] = low[l].min(x);
+            high[l] = high[l].max(x);
+        }
+    }
     let (mut m2, mut m3, mut m4) = (0.0, 0.0, 0.0);
-    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
-    for &x in xs {
+    for lane in lanes {
+        m2 += lane[0];
+        m3 += lane[1];
+        m4 += lane[2];
+    }
+    let (mut min, mut max) =
+        (low.into_iter().fold(f64::INFINITY, f64::min), high.into_iter().fold(f64::NEG_INFINITY, f64::max));
+    for &x in rest {
         let d = x - mean;
         let d2 = d * d;
         m2 += d2;
@@ -160,10 +213,21 @@ pub fn rank(xs: &[f64]) -> Ranked {
     Ranked { order, sorted, ranks }
 }
 
-/// The doubled ranks of a Latin Hypercube sample from the strata of its draws (`strata[i]`:
-/// the stratum of draw `i`, each of `0..n` once), without sorting — or `None` when the sample
-/// is not in fact ascending with its strata (or the strata are not a permutation).
-pub fn doubled_ranks_of_strata(xs: &[f64], strata: &[u32]) -> Option<Vec<u32>> {
+/// How the strata of a Latin Hypercube sample rank it ([`ranks_of_strata`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum StrataRanks {
+    /// No two draws are equal: a draw's rank is its stratum + 1, so the strata can stand for
+    /// the ranks in a [`rank_correlation`] (which does not change when one series is scaled
+    /// or shifted, and is computed exactly).
+    Distinct,
+    /// Some draws are equal: their [doubled ranks](Ranked::ranks).
+    Tied(Vec<u32>),
+}
+
+/// How a Latin Hypercube sample is ranked by the strata of its draws (`strata[i]`: the
+/// stratum of draw `i`, each of `0..n` once), without sorting — or `None` when the sample is
+/// not in fact ascending with its strata (or the strata are not a permutation).
+pub fn ranks_of_strata(xs: &[f64], strata: &[u32]) -> Option<StrataRanks> {
     let n = xs.len();
     if strata.len() != n {
         return None;
@@ -185,11 +249,20 @@ pub fn doubled_ranks_of_strata(xs: &[f64], strata: &[u32]) -> Option<Vec<u32>> {
         return None;
     }
     if !ties {
-        return Some(strata.iter().map(|&s| 2 * s + 2).collect());
+        return Some(StrataRanks::Distinct);
     }
     let identity: Vec<u32> = (0..n as u32).collect();
     let by_rank = doubled_ranks_of_sorted(&identity, &by_stratum, n);
-    Some(strata.iter().map(|&s| by_rank[s as usize]).collect())
+    Some(StrataRanks::Tied(strata.iter().map(|&s| by_rank[s as usize]).collect()))
+}
+
+/// The doubled ranks of a Latin Hypercube sample from the strata of its draws
+/// ([`ranks_of_strata`]), or `None` when they do not rank it.
+pub fn doubled_ranks_of_strata(xs: &[f64], strata: &[u32]) -> Option<Vec<u32>> {
+    Some(match ranks_of_strata(xs, strata)? {
+        StrataRanks::Distinct => strata.iter().map(|&s| 2 * s + 2).collect(),
+        StrataRanks::Tied(ranks) => ranks,
+    })
 }
 
 /// Doubled ranks (see [`Ranked::ranks`]) from `(slot, value)` pairs given in ascending order
@@ -231,7 +304,7 @@ pub fn rank_correlation(a: &[u32], b: &[u32]) -> f64 {
     // Every product is below (2n + 1)²: sum them in u64 over chunks that cannot overflow.
     let top = 2 * n as u64 + 1;
     let chunk = (u64::MAX / (top * top)).clamp(1, 1 << 16) as usize;
-    let (mut sa, mut sb, mut sab, mut saa, mut sbb) = (0u128, 0u128, 0u128, 0u128, 0u128);
+    let mut sums = RankSums { n: n as u64, ..RankSums::default() };
     for (ca, cb) in a.chunks(chunk).zip(b.chunks(chunk)) {
         let (mut xa, mut xb, mut xab, mut xaa, mut xbb) = (0u64, 0u64, 0u64, 0u64, 0u64);
         for (&x, &y) in ca.iter().zip(cb) {
@@ -242,21 +315,78 @@ pub fn rank_correlation(a: &[u32], b: &[u32]) -> f64 {
             xaa += x * x;
             xbb += y * y;
         }
-        sa += u128::from(xa);
-        sb += u128::from(xb);
-        sab += u128::from(xab);
-        saa += u128::from(xaa);
-        sbb += u128::from(xbb);
+        sums.a += u128::from(xa);
+        sums.b += u128::from(xb);
+        sums.ab += u128::from(xab);
+        sums.aa += u128::from(xaa);
+        sums.bb += u128::from(xbb);
     }
-    // n·Σab − Σa·Σb and the like: below 4n⁴ + …, within i128 for n ≤ 10⁸.
-    let n = n as i128;
-    let (sa, sb, sab, saa, sbb) = (sa as i128, sb as i128, sab as i128, saa as i128, sbb as i128);
-    let cov = n * sab - sa * sb;
-    let (va, vb) = (n * saa - sa * sa, n * sbb - sb * sb);
-    if va <= 0 || vb <= 0 {
+    sums.correlation()
+}
+
+/// [`rank_correlation`] of a sample given as `(slot, value)` pairs in ascending order of value
+/// — each slot of `0..b.len()` once — with the doubled ranks `b` of another, without
+/// materialising the first one's ranks: the same integer sums, so the same number.
+pub fn rank_correlation_along(ascending: impl IntoIterator<Item = (usize, f64)>, b: &[u32]) -> f64 {
+    let n = b.len();
+    if n < 2 {
         return 0.0;
     }
-    (cov as f64 / ((va as f64).sqrt() * (vb as f64).sqrt())).clamp(-1.0, 1.0)
+    let mut sums = RankSums { n: n as u64, ..RankSums::default() };
+    for &y in b {
+        let y = u64::from(y);
+        sums.b += u128::from(y);
+        sums.bb += u128::from(y * y);
+    }
+    // A run of equal values (ranks k+1 … j) shares the doubled rank k + 1 + j: its sums are
+    // added when the run ends.
+    let (mut k, mut j, mut run_b, mut last) = (0u64, 0u64, 0u64, None::<f64>);
+    let close = |k: u64, j: u64, run_b: u64, sums: &mut RankSums| {
+        let r = u128::from(k + 1 + j);
+        sums.a += u128::from(j - k) * r;
+        sums.aa += u128::from(j - k) * r * r;
+        sums.ab += r * u128::from(run_b);
+    };
+    for (slot, x) in ascending {
+        if last.is_some_and(|l| l.total_cmp(&x) != Ordering::Equal) {
+            close(k, j, run_b, &mut sums);
+            (k, run_b) = (j, 0);
+        }
+        last = Some(x);
+        run_b += u64::from(b[slot]);
+        j += 1;
+    }
+    if j > k {
+        close(k, j, run_b, &mut sums);
+    }
+    sums.correlation()
+}
+
+/// The integer sums of a rank correlation over `n` pairs of doubled ranks `(a, b)`.
+#[derive(Default)]
+struct RankSums {
+    n: u64,
+    a: u128,
+    b: u128,
+    ab: u128,
+    aa: u128,
+    bb: u128,
+}
+
+impl RankSums {
+    /// The Pearson correlation of the pairs (0 when either has no spread).
+    fn correlation(&self) -> f64 {
+        // n·Σab − Σa·Σb and the like: below 4n⁴ + …, within i128 for n ≤ 10⁸.
+        let n = i128::from(self.n);
+        let (sa, sb, sab, saa, sbb) =
+            (self.a as i128, self.b as i128, self.ab as i128, self.aa as i128, self.bb as i128);
+        let cov = n * sab - sa * sb;
+        let (va, vb) = (n * saa - sa * sa, n * sbb - sb * sb);
+        if va <= 0 || vb <= 0 {
+            return 0.0;
+        }
+        (cov as f64 / ((va as f64).sqrt() * (vb as f64).sqrt())).clamp(-1.0, 1.0)
+    }
 }
 
 /// Excel's `PERCENTILE.INC` of sorted samples: linear interpolation between order statistics at
@@ -417,6 +547,18 @@ mod tests {
             strata[i as usize] = k as u32;
         }
         assert_eq!(doubled_ranks_of_strata(&xs, &strata).as_ref(), Some(&ranked.ranks));
+        // Without ties the strata stand for the ranks: the same correlation, to the bit.
+        let distinct: Vec<f64> = (0..n).map(|i| ((i * 7919) % n) as f64 * 0.5 - 3.0).collect();
+        let mut by_value = vec![0u32; n];
+        for (k, &i) in argsort(&distinct).iter().enumerate() {
+            by_value[i as usize] = k as u32;
+        }
+        assert_eq!(ranks_of_strata(&distinct, &by_value), Some(StrataRanks::Distinct));
+        let other = rank(&xs).ranks;
+        assert_eq!(
+            rank_correlation(&by_value, &other).to_bits(),
+            rank_correlation(&rank(&distinct).ranks, &other).to_bits()
+        );
         strata.swap(order[0] as usize, order[n - 1] as usize);
         assert_eq!(doubled_ranks_of_strata(&xs, &strata), None);
         strata[0] = n as u32;
@@ -450,6 +592,16 @@ mod tests {
         let y: Vec<f64> = (0..10_000).map(|i| f64::from((i * 104_729) % 997) + 0.5 * f64::from(i % 3)).collect();
         let (exact, float) = (spearman(&x, &y), pearson(&ranks(&x), &ranks(&y)));
         assert!((exact - float).abs() < 1e-12, "{exact} {float}");
+        // Along the order of one, with the ranks of the other: the same number, ties included.
+        let order = argsort(&x);
+        let along = rank_correlation_along(order.iter().map(|&i| (i as usize, x[i as usize])), &rank(&y).ranks);
+        assert_eq!(along.to_bits(), exact.to_bits());
+        let distinct: Vec<f64> = (0..10_000).map(|i| f64::from(i * 7919 % 10_007)).collect();
+        let along = rank_correlation_along(
+            argsort(&distinct).iter().map(|&i| (i as usize, distinct[i as usize])),
+            &rank(&y).ranks,
+        );
+        assert_eq!(along.to_bits(), spearman(&distinct, &y).to_bits());
         assert_eq!(rank_correlation(&[2, 4, 6], &[5, 5, 5]), 0.0);
         let v = contribution_to_variance(&[0.6, -0.8]);
         assert!((v[0] - 0.36).abs() < 1e-12 && (v[1] + 0.64).abs() < 1e-12);
