@@ -11,6 +11,31 @@ use crate::address::{Area, CellRef, SheetId, quote_sheet_name};
 use crate::parse::{Callee, Expr, ParseError, SheetLookup, parse_formula};
 use crate::value::Value;
 
+/// The entries of a row-major grid map inside `area`'s rows and columns, row by row. `used`
+/// bounds the map's keys (top, left, bottom, right). An area much narrower than the used
+/// columns is read one row at a time (a lookup per row), so a column of a wide sheet does not
+/// walk every cell of its rows; a wide area is read in one pass over its rows.
+pub(crate) fn in_rectangle<'m, V>(
+    map: &'m BTreeMap<(u32, u32), V>,
+    used: Option<(u32, u32, u32, u32)>,
+    area: &Area,
+) -> impl Iterator<Item = (&'m (u32, u32), &'m V)> + 'm {
+    let (top, bottom, left, right, width) = match used {
+        Some((t, l, b, r)) => (area.top.max(t), area.bottom.min(b), area.left.max(l), area.right.min(r), r - l + 1),
+        None => (1, 0, 1, 0, 0),
+    };
+    let empty = top > bottom || left > right;
+    let by_row = !empty && u64::from(right - left + 1) * 4 < u64::from(width);
+    let (whole, rows) = if empty {
+        (None, None)
+    } else if by_row {
+        (None, Some((top..=bottom).flat_map(move |r| map.range((r, left)..=(r, right)))))
+    } else {
+        (Some(map.range((top, left)..=(bottom, right)).filter(move |((_, c), _)| (left..=right).contains(c))), None)
+    };
+    whole.into_iter().flatten().chain(rows.into_iter().flatten())
+}
+
 /// Index of a formula in its workbook.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FormulaId(pub u32);
@@ -77,13 +102,7 @@ impl Sheet {
 
     /// Cells inside `area` (same sheet assumed), row by row.
     pub fn cells_in(&self, area: &Area) -> impl Iterator<Item = ((u32, u32), &CellContent)> {
-        let (top, bottom) = match self.used {
-            Some((t, _, b, _)) => (area.top.max(t), area.bottom.min(b)),
-            None => (1, 0),
-        };
-        let (left, right) = (area.left, area.right);
-        let range = if top <= bottom { Some(self.cells.range((top, left)..=(bottom, right))) } else { None };
-        range.into_iter().flatten().filter(move |((_, c), _)| (left..=right).contains(c)).map(|(k, v)| (*k, v))
+        in_rectangle(&self.cells, self.used, area).map(|(k, v)| (*k, v))
     }
 
     /// Bounds of the used cells: (top, left, bottom, right).
@@ -390,4 +409,45 @@ pub fn workbook_from_cells(cells: &[(&str, &str)]) -> Workbook {
         }
     }
     b.build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_in_a_rectangle_are_those_a_full_scan_finds_row_by_row() {
+        // A sparse, wide grid: every third cell of 40 columns over 300 rows.
+        let mut map = BTreeMap::new();
+        for r in 1..=300u32 {
+            for c in 1..=40u32 {
+                if (r * 7 + c * 13) % 3 == 0 {
+                    map.insert((r, c), r * 100 + c);
+                }
+            }
+        }
+        let used = Some((1, 1, 300, 40));
+        let sheet = SheetId(0);
+        let areas = [
+            (1, 1, 300, 1),         // a column (read row by row)
+            (2, 5, 301, 5),         // past the bottom
+            (10, 3, 20, 6),         // narrow block
+            (1, 1, 300, 40),        // everything (one pass)
+            (5, 2, 5, 39),          // one wide row
+            (1, 30, 1_048_576, 45), // whole columns, past the right edge
+            (400, 1, 500, 40),      // below the used rows
+            (1, 41, 300, 50),       // right of the used columns
+        ];
+        for (top, left, bottom, right) in areas {
+            let area = Area { sheet, top, left, bottom, right };
+            let found: Vec<(u32, u32)> = in_rectangle(&map, used, &area).map(|(k, _)| *k).collect();
+            let expected: Vec<(u32, u32)> = map
+                .keys()
+                .copied()
+                .filter(|&(r, c)| (top..=bottom).contains(&r) && (left..=right).contains(&c))
+                .collect();
+            assert_eq!(found, expected, "{area:?}");
+        }
+        assert_eq!(in_rectangle(&map, None, &Area { sheet, top: 1, left: 1, bottom: 9, right: 9 }).count(), 0);
+    }
 }

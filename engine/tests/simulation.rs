@@ -382,6 +382,23 @@ fn uncertain_formulas_that_read_each_other_are_a_compile_error_naming_the_cells(
 }
 
 #[test]
+fn a_reference_computed_by_indirect_to_a_later_formula_carries_its_uncertainty() {
+    // B1 comes before C1 in the static order (it names no cell), but reads it through
+    // INDIRECT: the analysis must go round again to find that B1 varies.
+    let wb = workbook_from_cells(&[
+        ("A1", "=RiskUniform(0, 1)"),
+        ("B1", "=INDIRECT(\"C\"&1)+RiskOutput(\"b\")"),
+        ("C1", "=A1*2"),
+    ]);
+    let sim = run(&wb, &spec(r#"{"iterations": 1000}"#));
+    let b = &sim.samples.outputs[0];
+    for (i, (&x, &a)) in b.iter().zip(&sim.samples.inputs[0]).enumerate() {
+        assert_eq!(x, a * 2.0, "iteration {i}");
+    }
+    assert!(output(&sim, "b").std > 0.1);
+}
+
+#[test]
 fn output_markers_name_their_outputs() {
     let wb = workbook_from_cells(&[
         ("A1", "=RiskNormal(0, 1)"),

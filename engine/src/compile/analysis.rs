@@ -4,13 +4,15 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use rustc_hash::FxHashMap;
+
 use super::CompileError;
 use crate::address::{Area, CellRef, SheetId};
 use crate::eval::{Evaluator, Operand};
-use crate::graph::{checked_order_of, dependency_lists, referenced_areas};
+use crate::graph::{checked_order_of, formulas_read, referenced_areas};
 use crate::parse::{Callee, Expr};
 use crate::sampling::functions as dist;
-use crate::workbook::{CellContent, FormulaId, Workbook};
+use crate::workbook::{CellContent, FormulaId, Workbook, in_rectangle};
 
 /// Is this call a source of randomness (a distribution function, `RAND`, `RANDBETWEEN`)?
 pub(super) fn is_stochastic(e: &Expr) -> Option<&'static str> {
@@ -34,32 +36,40 @@ pub(super) fn output_marker(e: &Expr) -> Option<&Expr> {
 /// Cells that vary per iteration, by sheet, for range queries.
 #[derive(Debug, Default)]
 pub(super) struct CellSet {
-    by_sheet: HashMap<SheetId, BTreeMap<(u32, u32), ()>>,
+    by_sheet: FxHashMap<SheetId, SheetCells>,
+}
+
+/// The cells of a [`CellSet`] on one sheet, and their bounds (top, left, bottom, right).
+#[derive(Debug, Default)]
+struct SheetCells {
+    cells: BTreeMap<(u32, u32), ()>,
+    bounds: Option<(u32, u32, u32, u32)>,
 }
 
 impl CellSet {
     pub(super) fn insert(&mut self, cell: CellRef) {
-        self.by_sheet.entry(cell.sheet).or_default().insert((cell.row, cell.col), ());
+        let sheet = self.by_sheet.entry(cell.sheet).or_default();
+        sheet.cells.insert((cell.row, cell.col), ());
+        let (r, c) = (cell.row, cell.col);
+        sheet.bounds = Some(match sheet.bounds {
+            None => (r, c, r, c),
+            Some((t, l, b, rt)) => (t.min(r), l.min(c), b.max(r), rt.max(c)),
+        });
     }
 
     pub(super) fn contains(&self, cell: CellRef) -> bool {
-        self.by_sheet.get(&cell.sheet).is_some_and(|m| m.contains_key(&(cell.row, cell.col)))
+        self.by_sheet.get(&cell.sheet).is_some_and(|m| m.cells.contains_key(&(cell.row, cell.col)))
     }
 
     /// The cells of the set inside `area`, row by row.
     pub(super) fn in_area(&self, area: &Area) -> Vec<CellRef> {
         let Some(m) = self.by_sheet.get(&area.sheet) else { return Vec::new() };
-        m.range((area.top, area.left)..=(area.bottom, area.right))
-            .map(|(k, _)| *k)
-            .filter(|(_, c)| (area.left..=area.right).contains(c))
-            .map(|(r, c)| CellRef::new(area.sheet, r, c))
-            .collect()
+        in_rectangle(&m.cells, m.bounds, area).map(|(&(r, c), _)| CellRef::new(area.sheet, r, c)).collect()
     }
 
     pub(super) fn intersects(&self, area: &Area) -> bool {
         let Some(m) = self.by_sheet.get(&area.sheet) else { return false };
-        m.range((area.top, area.left)..=(area.bottom, area.right))
-            .any(|((_, c), _)| (area.left..=area.right).contains(c))
+        in_rectangle(&m.cells, m.bounds, area).next().is_some()
     }
 }
 
@@ -125,13 +135,16 @@ fn dynamic_reads(
 }
 
 /// Finds the uncertain formulas the outputs need. `reads` are the areas each formula reads
-/// ([`crate::graph::read_areas`]); `sampled` are the cells the spec samples
-/// (their formulas, if any, are replaced); `outputs` the output cells.
+/// ([`crate::graph::read_areas`]) and `deps` the formulas in them
+/// ([`crate::graph::dependency_lists`]), `order` an evaluation order from those; `sampled` are
+/// the cells the spec samples (their formulas, if any, are replaced); `outputs` the output
+/// cells.
 pub(super) fn analyse(
     wb: &Workbook,
     base: &mut Evaluator<'_>,
     order: &[FormulaId],
     mut reads: Vec<Vec<Area>>,
+    mut deps: Vec<Vec<FormulaId>>,
     sampled: &[CellRef],
     outputs: &[CellRef],
 ) -> Result<Analysis, CompileError> {
@@ -165,7 +178,14 @@ pub(super) fn analyse(
         .collect();
 
     // Propagate uncertainty in dependency order until nothing changes (references computed by
-    // INDIRECT/OFFSET may point forward in the static order).
+    // INDIRECT/OFFSET may point forward in the static order, and a static cycle has a formula
+    // before one it reads). When neither happens, the first pass is the last.
+    let mut position = vec![0usize; n];
+    for (p, id) in order.iter().enumerate() {
+        position[id.index()] = p;
+    }
+    let forward = order.iter().any(|id| deps[id.index()].iter().any(|d| position[d.index()] > position[id.index()]));
+    let one_pass = !forward && !has_dynamic.iter().any(|&d| d);
     let mut uncertain_formula = vec![false; n];
     let mut uncertain = CellSet::default();
     for c in sampled {
@@ -209,13 +229,18 @@ pub(super) fn analyse(
                 }
             }
         }
-        if !changed {
+        if !changed || one_pass {
             break;
         }
     }
 
-    // The formulas each formula reads, for ordering and for the outputs' needs.
-    let deps = dependency_lists(wb, &reads);
+    // The formulas each formula reads, for ordering and for the outputs' needs: those of the
+    // formulas whose reads grew by references INDIRECT/OFFSET compute.
+    for (i, done) in dynamic_done.iter().enumerate() {
+        if *done {
+            deps[i] = formulas_read(wb, &reads[i]);
+        }
+    }
     // Uncertain formulas needed by the outputs, in dependency order; a cycle among them
     // cannot be compiled.
     let roots: Vec<FormulaId> = outputs

@@ -7,7 +7,7 @@
 //! computes it lane by lane with Excel's full semantics. Correctness never depends on which
 //! path a formula takes; only speed does.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use super::analysis::{CellSet, is_stochastic, output_marker};
@@ -59,11 +59,11 @@ pub(super) struct Lowerer<'a, 'wb> {
     uncertain: &'a CellSet,
     pub(super) tape: Tape,
     /// Values of uncertain cells.
-    pub(super) cell_regs: HashMap<CellRef, Reg>,
-    constants: HashMap<u64, Reg>,
+    pub(super) cell_regs: FxHashMap<CellRef, Reg>,
+    constants: FxHashMap<u64, Reg>,
     /// Operations emitted, by what they compute.
-    computed: HashMap<Pure, Reg>,
-    strings: HashMap<Arc<str>, u32>,
+    computed: FxHashMap<Pure, Reg>,
+    strings: FxHashMap<Arc<str>, u32>,
     pub(super) inputs: Vec<Input>,
     /// The tape value holding each input's sample.
     pub(super) input_samples: Vec<Reg>,
@@ -97,10 +97,10 @@ impl<'a, 'wb> Lowerer<'a, 'wb> {
             base,
             uncertain,
             tape: Tape::default(),
-            cell_regs: HashMap::new(),
-            constants: HashMap::new(),
-            computed: HashMap::new(),
-            strings: HashMap::new(),
+            cell_regs: FxHashMap::default(),
+            constants: FxHashMap::default(),
+            computed: FxHashMap::default(),
+            strings: FxHashMap::default(),
             inputs: Vec::new(),
             input_samples: Vec::new(),
             may_blank: Vec::new(),

@@ -224,7 +224,8 @@ pub fn compile<'wb>(
     }
     // The areas every formula reads: for the evaluation order here and for the analysis.
     let reads = read_areas(wb);
-    let order = evaluation_order_of(&dependency_lists(wb, &reads));
+    let deps = dependency_lists(wb, &reads);
+    let order = evaluation_order_of(&deps);
     let mut base = Evaluator::new(wb);
     base.evaluate_in_order(&order);
 
@@ -259,7 +260,7 @@ pub fn compile<'wb>(
 
     let sampled: Vec<CellRef> = inputs.iter().map(|i| i.cell).collect();
     let output_cells: Vec<CellRef> = outs.iter().map(|o| o.cell).collect();
-    let analysis = analysis::analyse(wb, &mut base, &order, reads, &sampled, &output_cells)?;
+    let analysis = analysis::analyse(wb, &mut base, &order, reads, deps, &sampled, &output_cells)?;
 
     let mut lower = lower::Lowerer::new(wb, &mut base, &analysis.uncertain);
     for req in inputs {
