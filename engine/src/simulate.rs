@@ -150,7 +150,7 @@ fn parallel_map<T: Send>(count: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> 
 }
 
 /// One input's ranks, and its ascending order where a rank correlation over part of the
-/// iterations needs it.
+/// iterations needs it (an input with ties, ranked again along it).
 struct RankedInput<'s> {
     ranks: InputRanks<'s>,
     order: Option<Vec<u32>>,
@@ -232,8 +232,18 @@ fn output_rank_correlation(a: &NumericOutput, b: &NumericOutput, n: usize) -> f6
 /// The rank correlation of an input with an output, on the output's numeric iterations;
 /// `position` ([`positions`] of those iterations) is given when some iterations were errors.
 fn rank_correlation(input: &RankedInput, samples: &[f64], out: &NumericOutput, position: Option<&[u32]>) -> f64 {
+    let n = samples.len();
     let (Some(position), Some(order)) = (position, &input.order) else {
-        return stats::rank_correlation(input.ranks.as_slice(), &out.ranked.ranks);
+        return match (position, &input.ranks) {
+            (None, ranks) => stats::rank_correlation(ranks.as_slice(), &out.ranked.ranks),
+            // Without ties, the ranks among the numeric iterations follow from the ranks.
+            (Some(_), InputRanks::Strata(strata)) => {
+                stats::rank_correlation_kept(|i| strata[i], n, &out.iterations, &out.ranked.ranks)
+            }
+            (Some(_), InputRanks::Doubled(doubled)) => {
+                stats::rank_correlation_kept(|i| doubled[i] / 2 - 1, n, &out.iterations, &out.ranked.ranks)
+            }
+        };
     };
     // The input ranked again over the numeric iterations, in the order already known.
     let ascending = order.iter().map(|&i| (i as usize, samples[i as usize]));
@@ -258,7 +268,8 @@ pub fn summarise(model: &Model<'_>, spec: &ResolvedSpec, samples: &Samples) -> S
                 stats::StrataRanks::Distinct => InputRanks::Strata(strata),
                 stats::StrataRanks::Tied(doubled) => InputRanks::Doubled(doubled),
             };
-            let order = need_order.then(|| {
+            // The order is for ranking again with ties; without, the ranks suffice.
+            let order = (need_order && matches!(ranks, InputRanks::Doubled(_))).then(|| {
                 let mut order = vec![0u32; n];
                 for (i, &s) in strata.iter().enumerate() {
                     order[s as usize] = i as u32;
@@ -268,7 +279,8 @@ pub fn summarise(model: &Model<'_>, spec: &ResolvedSpec, samples: &Samples) -> S
             return RankedInput { ranks, order };
         }
         let ranked = stats::rank(xs);
-        RankedInput { ranks: InputRanks::Doubled(ranked.ranks), order: need_order.then_some(ranked.order) }
+        let ties = ranked.sorted.windows(2).any(|w| w[0].total_cmp(&w[1]).is_eq());
+        RankedInput { ranks: InputRanks::Doubled(ranked.ranks), order: (need_order && ties).then_some(ranked.order) }
     });
     // Sensitivity: the rank correlation of each input with each output over the output's
     // numeric iterations, every pair on its own (an output with errors ranks each input again).

@@ -362,6 +362,42 @@ pub fn rank_correlation_along(ascending: impl IntoIterator<Item = (usize, f64)>,
     sums.correlation()
 }
 
+/// [`rank_correlation`] over the iterations `kept` (ascending, of `0..n`) of a sample without
+/// ties, given by the 0-based rank of each iteration among all `n` (`rank_of(i)`), with the
+/// doubled ranks `b` of another sample over the same iterations (`b[p]` for `kept[p]`). A kept
+/// iteration's rank among the kept is its rank less the dropped iterations ranked below it,
+/// counted by a binary search among the dropped ones' ranks: no sort, and the kept iterations
+/// are read in order. The same integer sums, so the same number, as ranking again.
+pub fn rank_correlation_kept(rank_of: impl Fn(usize) -> u32, n: usize, kept: &[usize], b: &[u32]) -> f64 {
+    let m = kept.len().min(b.len());
+    if m < 2 {
+        return 0.0;
+    }
+    let mut dropped: Vec<u32> = Vec::with_capacity(n - m);
+    let mut next = kept.iter().copied().peekable();
+    for i in 0..n {
+        if next.peek() == Some(&i) {
+            next.next();
+        } else {
+            dropped.push(rank_of(i));
+        }
+    }
+    dropped.sort_unstable();
+    let mut sums = RankSums { n: m as u64, ..RankSums::default() };
+    for (&i, &y) in kept.iter().zip(b) {
+        let r = rank_of(i);
+        // Doubled rank among the kept: 2·(r + 1 − dropped below).
+        let x = 2 * u64::from(r + 1 - dropped.partition_point(|&d| d < r) as u32);
+        let y = u64::from(y);
+        sums.a += u128::from(x);
+        sums.b += u128::from(y);
+        sums.ab += u128::from(x * y);
+        sums.aa += u128::from(x * x);
+        sums.bb += u128::from(y * y);
+    }
+    sums.correlation()
+}
+
 /// The integer sums of a rank correlation over `n` pairs of doubled ranks `(a, b)`.
 #[derive(Default)]
 struct RankSums {
@@ -602,6 +638,16 @@ mod tests {
             &rank(&y).ranks,
         );
         assert_eq!(along.to_bits(), spearman(&distinct, &y).to_bits());
+        // Over part of the iterations: the ranks less the dropped ones below, against ranking
+        // the kept iterations again.
+        let rank0: Vec<u32> = rank(&distinct).ranks.iter().map(|&r| r / 2 - 1).collect();
+        for step in [3usize, 7, 500, 10_001] {
+            let kept: Vec<usize> = (0..distinct.len()).filter(|i| i % step != 1).collect();
+            let a: Vec<f64> = kept.iter().map(|&i| distinct[i]).collect();
+            let b: Vec<f64> = kept.iter().map(|&i| y[i]).collect();
+            let fast = rank_correlation_kept(|i| rank0[i], distinct.len(), &kept, &rank(&b).ranks);
+            assert_eq!(fast.to_bits(), spearman(&a, &b).to_bits(), "every {step}th dropped");
+        }
         assert_eq!(rank_correlation(&[2, 4, 6], &[5, 5, 5]), 0.0);
         let v = contribution_to_variance(&[0.6, -0.8]);
         assert!((v[0] - 0.36).abs() < 1e-12 && (v[1] + 0.64).abs() < 1e-12);
