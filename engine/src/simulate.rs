@@ -154,6 +154,7 @@ fn parallel_map<T: Send>(count: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> 
 struct RankedInput<'s> {
     ranks: InputRanks<'s>,
     order: Option<Vec<u32>>,
+    moments: stats::Moments,
 }
 
 /// An input's ranks for [`stats::rank_correlation`].
@@ -179,6 +180,8 @@ struct NumericOutput {
     values: Vec<f64>,
     /// Sorted and ranked among the numeric iterations.
     ranked: stats::Ranked,
+    /// Do two numeric iterations have the same value?
+    ties: bool,
     errors: ErrorCounts,
     non_numeric: u64,
 }
@@ -190,10 +193,16 @@ impl NumericOutput {
     }
 }
 
+/// Do two of the sorted values compare equal?
+fn has_ties(sorted: &[f64]) -> bool {
+    sorted.windows(2).any(|w| w[0].total_cmp(&w[1]).is_eq())
+}
+
 fn numeric_output(lanes: &[f64]) -> NumericOutput {
     let (iterations, values, errors, non_numeric) = split_numeric(lanes);
     let ranked = stats::rank(&values);
-    NumericOutput { iterations, values, ranked, errors, non_numeric }
+    let ties = has_ties(&ranked.sorted);
+    NumericOutput { iterations, values, ranked, ties, errors, non_numeric }
 }
 
 /// Where each iteration is among `kept` (`u32::MAX` where it is not).
@@ -221,6 +230,14 @@ fn ranks_among(ascending: impl Iterator<Item = (usize, f64)>, position: &[u32], 
 fn output_rank_correlation(a: &NumericOutput, b: &NumericOutput, n: usize) -> f64 {
     if a.iterations.len() == n && b.iterations.len() == n {
         return stats::rank_correlation(&a.ranked.ranks, &b.ranked.ranks);
+    }
+    // One numeric everywhere and without ties: its ranks over the other's numeric iterations
+    // follow from its ranks (the correlation is symmetric).
+    for (full, part) in [(a, b), (b, a)] {
+        if full.iterations.len() == n && !full.ties {
+            let ranks = &full.ranked.ranks;
+            return stats::rank_correlation_kept(|i| ranks[i] / 2 - 1, n, &part.iterations, &part.ranked.ranks);
+        }
     }
     let in_b = positions(&b.iterations, n);
     let common: Vec<usize> = a.iterations.iter().copied().filter(|&i| in_b[i] != u32::MAX).collect();
@@ -250,6 +267,36 @@ fn rank_correlation(input: &RankedInput, samples: &[f64], out: &NumericOutput, p
     stats::rank_correlation_along(kept(ascending, position), &out.ranked.ranks)
 }
 
+/// Input `j` ranked (from its strata where they rank it, else by sorting), with its moments.
+fn ranked_input(samples: &Samples, j: usize, n: usize, need_order: bool) -> RankedInput<'_> {
+    let xs = &samples.inputs[j];
+    // A stratified input's order is that of its strata (checked, not assumed).
+    if let Some(strata) = samples.strata.get(j).filter(|s| s.len() == n)
+        && let Some(ranks) = stats::ranks_of_strata(xs, strata)
+    {
+        let ranks = match ranks {
+            stats::StrataRanks::Distinct => InputRanks::Strata(strata),
+            stats::StrataRanks::Tied(doubled) => InputRanks::Doubled(doubled),
+        };
+        // The order is for ranking again with ties; without, the ranks suffice.
+        let order = (need_order && matches!(ranks, InputRanks::Doubled(_))).then(|| {
+            let mut order = vec![0u32; n];
+            for (i, &s) in strata.iter().enumerate() {
+                order[s as usize] = i as u32;
+            }
+            order
+        });
+        return RankedInput { ranks, order, moments: stats::moments(xs) };
+    }
+    let ranked = stats::rank(xs);
+    let ties = has_ties(&ranked.sorted);
+    RankedInput {
+        ranks: InputRanks::Doubled(ranked.ranks),
+        order: (need_order && ties).then_some(ranked.order),
+        moments: stats::moments(xs),
+    }
+}
+
 /// The statistics of a run's samples (the CPU engine's, or another engine's with the same
 /// layout). `engine` in the result says the CPU ran it: another engine overwrites it.
 pub fn summarise(model: &Model<'_>, spec: &ResolvedSpec, samples: &Samples) -> SimulationResult {
@@ -258,30 +305,8 @@ pub fn summarise(model: &Model<'_>, spec: &ResolvedSpec, samples: &Samples) -> S
     let numeric: Vec<NumericOutput> = parallel_map(samples.outputs.len(), |k| numeric_output(&samples.outputs[k]));
     // Inputs are ranked again over the numeric iterations of an output with errors.
     let need_order = numeric.iter().any(|o| o.iterations.len() != n);
-    let inputs_ranked: Vec<RankedInput> = parallel_map(samples.inputs.len(), |j| {
-        let xs = &samples.inputs[j];
-        // A stratified input's order is that of its strata (checked, not assumed).
-        if let Some(strata) = samples.strata.get(j).filter(|s| s.len() == n)
-            && let Some(ranks) = stats::ranks_of_strata(xs, strata)
-        {
-            let ranks = match ranks {
-                stats::StrataRanks::Distinct => InputRanks::Strata(strata),
-                stats::StrataRanks::Tied(doubled) => InputRanks::Doubled(doubled),
-            };
-            // The order is for ranking again with ties; without, the ranks suffice.
-            let order = (need_order && matches!(ranks, InputRanks::Doubled(_))).then(|| {
-                let mut order = vec![0u32; n];
-                for (i, &s) in strata.iter().enumerate() {
-                    order[s as usize] = i as u32;
-                }
-                order
-            });
-            return RankedInput { ranks, order };
-        }
-        let ranked = stats::rank(xs);
-        let ties = ranked.sorted.windows(2).any(|w| w[0].total_cmp(&w[1]).is_eq());
-        RankedInput { ranks: InputRanks::Doubled(ranked.ranks), order: (need_order && ties).then_some(ranked.order) }
-    });
+    let inputs_ranked: Vec<RankedInput> =
+        parallel_map(samples.inputs.len(), |j| ranked_input(samples, j, n, need_order));
     // Sensitivity: the rank correlation of each input with each output over the output's
     // numeric iterations, every pair on its own (an output with errors ranks each input again).
     let positions_of: Vec<Option<Vec<u32>>> =
@@ -302,11 +327,10 @@ pub fn summarise(model: &Model<'_>, spec: &ResolvedSpec, samples: &Samples) -> S
         output_correlations[a][b] = rho;
         output_correlations[b][a] = rho;
     }
-    let input_moments = parallel_map(samples.inputs.len(), |j| stats::moments(&samples.inputs[j]));
     let inputs = model
         .inputs
         .iter()
-        .zip(input_moments)
+        .zip(inputs_ranked.iter().map(|r| &r.moments))
         .map(|(input, m)| InputResult {
             name: input.name.clone(),
             cell: input.address.clone(),
