@@ -362,12 +362,16 @@ pub fn rank_correlation_along(ascending: impl IntoIterator<Item = (usize, f64)>,
     sums.correlation()
 }
 
+/// Up to this many dropped iterations, [`rank_correlation_kept`] counts those below a rank one
+/// by one.
+const FEW_DROPPED: usize = 64;
+
 /// [`rank_correlation`] over the iterations `kept` (ascending, of `0..n`) of a sample without
 /// ties, given by the 0-based rank of each iteration among all `n` (`rank_of(i)`), with the
 /// doubled ranks `b` of another sample over the same iterations (`b[p]` for `kept[p]`). A kept
 /// iteration's rank among the kept is its rank less the dropped iterations ranked below it,
-/// counted by a binary search among the dropped ones' ranks: no sort, and the kept iterations
-/// are read in order. The same integer sums, so the same number, as ranking again.
+/// counted among the dropped ones' ranks: no sort of the sample, and the kept iterations are
+/// read in order. The same integer sums, so the same number, as ranking again.
 pub fn rank_correlation_kept(rank_of: impl Fn(usize) -> u32, n: usize, kept: &[usize], b: &[u32]) -> f64 {
     let m = kept.len().min(b.len());
     if m < 2 {
@@ -383,11 +387,20 @@ pub fn rank_correlation_kept(rank_of: impl Fn(usize) -> u32, n: usize, kept: &[u
         }
     }
     dropped.sort_unstable();
+    // The dropped ranks below `r`: a few are counted with a loop the processor runs several at a
+    // time, many by a binary search.
+    let below = |r: u32| -> u32 {
+        if dropped.len() <= FEW_DROPPED {
+            dropped.iter().map(|&d| u32::from(d < r)).sum()
+        } else {
+            dropped.partition_point(|&d| d < r) as u32
+        }
+    };
     let mut sums = RankSums { n: m as u64, ..RankSums::default() };
     for (&i, &y) in kept.iter().zip(b) {
         let r = rank_of(i);
         // Doubled rank among the kept: 2·(r + 1 − dropped below).
-        let x = 2 * u64::from(r + 1 - dropped.partition_point(|&d| d < r) as u32);
+        let x = 2 * u64::from(r + 1 - below(r));
         let y = u64::from(y);
         sums.a += u128::from(x);
         sums.b += u128::from(y);
