@@ -9,6 +9,7 @@ use montecell_engine::sampling::Method;
 use montecell_engine::simulate::{Simulation, SimulationError, simulate};
 use montecell_engine::spec::SimulationSpec;
 use montecell_engine::special::norm_inv;
+use montecell_engine::stats;
 use montecell_engine::workbook::workbook_from_cells;
 use montecell_engine::{Value, Workbook};
 
@@ -396,6 +397,57 @@ fn a_reference_computed_by_indirect_to_a_later_formula_carries_its_uncertainty()
         assert_eq!(x, a * 2.0, "iteration {i}");
     }
     assert!(output(&sim, "b").std > 0.1);
+}
+
+#[test]
+fn sensitivities_and_output_correlations_are_spearman_over_the_numeric_iterations() {
+    // Every way the statistics rank: Latin Hypercube inputs with and without ties (ranked
+    // from their strata), copula inputs (sorted), outputs with many, few and no error
+    // iterations, with and without ties. Each correlation must be Spearman's over the
+    // iterations where the output (both outputs) is a number, to the bit.
+    let wb = workbook_from_cells(&[
+        ("A1", "=RiskDiscrete({0,1,2},{0.2,0.5,0.3})"),
+        ("A2", "=RiskUniform(-1, 1)"),
+        ("A3", "=RiskNormal(0, 1)"),
+        ("A4", "=RiskTriang(0, 1, 3)"),
+        ("B1", "=1/(A2>-0.5)+A3+A4+RiskOutput(\"many errors\")"),
+        ("B2", "=ROUND(A3, 1)+A1+RiskOutput(\"ties\")"),
+        ("B3", "=A2+A3*A1-A4+RiskOutput(\"full\")"),
+        ("B4", "=IF(A2>0.999, 1/0, A3-A2*A4)+RiskOutput(\"few errors\")"),
+    ]);
+    let sim = run(
+        &wb,
+        &spec(
+            r#"{"iterations": 20000, "seed": 3, "correlations": [{"inputs": ["Sheet1!A2", "Sheet1!A3"], "rank": 0.6}]}"#,
+        ),
+    );
+    let numbers = |lanes: &[f64]| -> Vec<Option<f64>> {
+        lanes
+            .iter()
+            .map(|&x| match boxing::unbox(x) {
+                Lane::Number(n) => Some(n),
+                _ => None,
+            })
+            .collect()
+    };
+    let outputs: Vec<Vec<Option<f64>>> = sim.samples.outputs.iter().map(|o| numbers(o)).collect();
+    let errors: Vec<usize> = outputs.iter().map(|o| o.iter().filter(|x| x.is_none()).count()).collect();
+    assert!(errors[0] > 1000 && errors[1] == 0 && errors[2] == 0 && (1..=64).contains(&errors[3]), "{errors:?}");
+    for (k, out) in sim.result.outputs.iter().enumerate() {
+        for (j, input) in sim.result.inputs.iter().enumerate() {
+            let (xs, ys): (Vec<f64>, Vec<f64>) =
+                outputs[k].iter().zip(&sim.samples.inputs[j]).filter_map(|(y, &x)| y.map(|y| (x, y))).unzip();
+            let expected = stats::spearman(&xs, &ys);
+            let got = out.sensitivity.iter().find(|s| s.input == input.name).map(|s| s.rank_correlation);
+            assert_eq!(got.map(f64::to_bits), Some(expected.to_bits()), "{} with {}", out.name, input.name);
+        }
+        for (l, other) in outputs.iter().enumerate().filter(|&(l, _)| l != k) {
+            let (a, b): (Vec<f64>, Vec<f64>) =
+                outputs[k].iter().zip(other).filter_map(|(a, b)| Some((((*a)?), (*b)?))).unzip();
+            let expected = stats::spearman(&a, &b);
+            assert_eq!(sim.result.output_correlations[k][l].to_bits(), expected.to_bits(), "outputs {k} and {l}");
+        }
+    }
 }
 
 #[test]
