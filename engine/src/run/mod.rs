@@ -213,10 +213,14 @@ pub fn run_with_text(
                 for &(r, lane) in &tape.constants {
                     regs.get_mut(r).fill(lane);
                 }
-                let mut cx = Context::new(Strings::new(tape.strings.clone()), model.base.clone());
-                let mut uniforms: Vec<Vec<f64>> = vec![vec![0.0; batch]; n_in];
-                let mut batch_strata: Vec<Vec<u32>> = if any_strata { vec![Vec::new(); n_in] } else { Vec::new() };
-                let collector = Collector { after: text.collect_after, liveness: &liveness };
+                let mut worker = Worker {
+                    regs,
+                    cx: Context::new(Strings::new(tape.strings.clone()), model.base.clone()),
+                    uniforms: vec![vec![0.0; batch]; n_in],
+                    strata: if any_strata { vec![Vec::new(); n_in] } else { Vec::new() },
+                };
+                let job =
+                    Job { model, sampler, collector: Collector { after: text.collect_after, liveness: &liveness } };
                 loop {
                     if options.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
                         canceled.store(true, Ordering::Relaxed);
@@ -227,16 +231,15 @@ pub fn run_with_text(
                         Err(_) => break,
                     };
                     let Some(mut slot) = next else { break };
-                    let buffers = Buffers { uniforms: &mut uniforms, strata: &mut batch_strata };
                     let lanes = slot.outputs.first().or(slot.inputs.first()).map_or(0, |s| s.len());
-                    run_batch(instructions, model, sampler, &mut regs, &mut cx, buffers, &collector, &mut slot, lanes);
+                    run_batch(instructions, &job, &mut worker, &mut slot, lanes);
                     let d = done.fetch_add(lanes as u64, Ordering::Relaxed) + lanes as u64;
                     if let Some(p) = options.progress {
                         p(d, iterations);
                     }
                 }
-                text_peak.fetch_max(cx.strings.peak_bytes(), Ordering::Relaxed);
-                collections.fetch_add(cx.strings.collections(), Ordering::Relaxed);
+                text_peak.fetch_max(worker.cx.strings.peak_bytes(), Ordering::Relaxed);
+                collections.fetch_add(worker.cx.strings.collections(), Ordering::Relaxed);
             });
         }
     });
@@ -247,10 +250,20 @@ pub fn run_with_text(
     Ok((Samples { outputs, inputs, strata, batch, threads }, stats))
 }
 
-/// A thread's working memory for the draws of a batch.
-struct Buffers<'b> {
-    uniforms: &'b mut [Vec<f64>],
-    strata: &'b mut [Vec<u32>],
+/// What every batch of a run shares: the model, its sampler, when to collect text.
+struct Job<'j, 'wb> {
+    model: &'j Model<'wb>,
+    sampler: &'j Sampler,
+    collector: Collector<'j>,
+}
+
+/// A thread's working state: the tape's registers, the evaluation context, and the draws of
+/// a batch.
+struct Worker<'wb> {
+    regs: Registers,
+    cx: Context<'wb>,
+    uniforms: Vec<Vec<f64>>,
+    strata: Vec<Vec<u32>>,
 }
 
 /// When a thread collects its string table, and what it keeps.
@@ -317,16 +330,11 @@ impl Liveness {
 
 /// Runs one batch with the instructions chosen ([`Instructions`]): the same code, compiled
 /// once per level.
-#[allow(clippy::too_many_arguments)]
 #[allow(unsafe_code)]
 fn run_batch(
     instructions: Instructions,
-    model: &Model<'_>,
-    sampler: &Sampler,
-    regs: &mut Registers,
-    cx: &mut Context<'_>,
-    buffers: Buffers<'_>,
-    collector: &Collector<'_>,
+    job: &Job<'_, '_>,
+    worker: &mut Worker<'_>,
     slot: &mut Slot<'_>,
     lanes: usize,
 ) {
@@ -334,11 +342,11 @@ fn run_batch(
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `instructions` was resolved against the processor (`Instructions::resolve`),
         // so these features exist.
-        Instructions::Avx512 => unsafe { run_batch_avx512(model, sampler, regs, cx, buffers, collector, slot, lanes) },
+        Instructions::Avx512 => unsafe { run_batch_avx512(job, worker, slot, lanes) },
         #[cfg(target_arch = "x86_64")]
         // SAFETY: as above.
-        Instructions::Avx2 => unsafe { run_batch_avx2(model, sampler, regs, cx, buffers, collector, slot, lanes) },
-        _ => run_batch_body(model, sampler, regs, cx, buffers, collector, slot, lanes),
+        Instructions::Avx2 => unsafe { run_batch_avx2(job, worker, slot, lanes) },
+        _ => run_batch_body(job, worker, slot, lanes),
     }
 }
 
@@ -346,19 +354,9 @@ fn run_batch(
 macro_rules! run_batch_with {
     ($name:ident, $features:literal) => {
         #[cfg(target_arch = "x86_64")]
-        #[allow(clippy::too_many_arguments)]
         #[target_feature(enable = $features)]
-        fn $name(
-            model: &Model<'_>,
-            sampler: &Sampler,
-            regs: &mut Registers,
-            cx: &mut Context<'_>,
-            buffers: Buffers<'_>,
-            collector: &Collector<'_>,
-            slot: &mut Slot<'_>,
-            lanes: usize,
-        ) {
-            run_batch_body(model, sampler, regs, cx, buffers, collector, slot, lanes);
+        fn $name(job: &Job<'_, '_>, worker: &mut Worker<'_>, slot: &mut Slot<'_>, lanes: usize) {
+            run_batch_body(job, worker, slot, lanes);
         }
     };
 }
@@ -369,20 +367,11 @@ run_batch_with!(run_batch_avx2, "avx2,fma,bmi1,bmi2,lzcnt,movbe,popcnt");
 /// One batch: draw the inputs, run the tape, copy the results out. Inlined, with the hot
 /// loops it calls, into each of [`run_batch`]'s versions.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn run_batch_body(
-    model: &Model<'_>,
-    sampler: &Sampler,
-    regs: &mut Registers,
-    cx: &mut Context<'_>,
-    buffers: Buffers<'_>,
-    collector: &Collector<'_>,
-    slot: &mut Slot<'_>,
-    lanes: usize,
-) {
+fn run_batch_body(job: &Job<'_, '_>, worker: &mut Worker<'_>, slot: &mut Slot<'_>, lanes: usize) {
+    let Job { model, sampler, collector } = job;
+    let Worker { regs, cx, uniforms, strata } = worker;
     let tape = &model.tape;
     cx.strings.reset();
-    let Buffers { uniforms, strata } = buffers;
     sampler.uniforms_and_strata(slot.first, lanes, uniforms, strata);
     for (out, s) in slot.strata.iter_mut().zip(strata.iter()) {
         if let Some(out) = out {
