@@ -256,15 +256,6 @@ pub fn ranks_of_strata(xs: &[f64], strata: &[u32]) -> Option<StrataRanks> {
     Some(StrataRanks::Tied(strata.iter().map(|&s| by_rank[s as usize]).collect()))
 }
 
-/// The doubled ranks of a Latin Hypercube sample from the strata of its draws
-/// ([`ranks_of_strata`]), or `None` when they do not rank it.
-pub fn doubled_ranks_of_strata(xs: &[f64], strata: &[u32]) -> Option<Vec<u32>> {
-    Some(match ranks_of_strata(xs, strata)? {
-        StrataRanks::Distinct => strata.iter().map(|&s| 2 * s + 2).collect(),
-        StrataRanks::Tied(ranks) => ranks,
-    })
-}
-
 /// Doubled ranks (see [`Ranked::ranks`]) from `(slot, value)` pairs given in ascending order
 /// of value: `out[slot]` is the doubled rank of that value.
 pub fn doubled_ranks_along(ascending: impl IntoIterator<Item = (usize, f64)>, len: usize) -> Vec<u32> {
@@ -531,6 +522,15 @@ pub fn contribution_to_variance(rank_correlations: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The doubled ranks of a Latin Hypercube sample from the strata of its draws
+    /// ([`ranks_of_strata`]), or `None` when they do not rank it.
+    fn doubled_ranks_of_strata(xs: &[f64], strata: &[u32]) -> Option<Vec<u32>> {
+        Some(match ranks_of_strata(xs, strata)? {
+            StrataRanks::Distinct => strata.iter().map(|&s| 2 * s + 2).collect(),
+            StrataRanks::Tied(ranks) => ranks,
+        })
+    }
 
     #[test]
     fn moments_match_excel_definitions() {
