@@ -172,6 +172,14 @@ impl InputRanks<'_> {
             InputRanks::Strata(strata) => strata,
         }
     }
+
+    /// The 0-based rank of iteration `i`, for an input without ties.
+    fn rank(&self, i: usize) -> u32 {
+        match self {
+            InputRanks::Doubled(ranks) => stats::undoubled(ranks[i]),
+            InputRanks::Strata(strata) => strata[i],
+        }
+    }
 }
 
 /// One output's numeric samples: their iterations, values, order and ranks; its errors.
@@ -236,7 +244,12 @@ fn output_rank_correlation(a: &NumericOutput, b: &NumericOutput, n: usize) -> f6
     for (full, part) in [(a, b), (b, a)] {
         if full.iterations.len() == n && !full.ties {
             let ranks = &full.ranked.ranks;
-            return stats::rank_correlation_kept(|i| ranks[i] / 2 - 1, n, &part.iterations, &part.ranked.ranks);
+            return stats::rank_correlation_kept(
+                |i| stats::undoubled(ranks[i]),
+                n,
+                &part.iterations,
+                &part.ranked.ranks,
+            );
         }
     }
     let in_b = positions(&b.iterations, n);
@@ -247,24 +260,22 @@ fn output_rank_correlation(a: &NumericOutput, b: &NumericOutput, n: usize) -> f6
 }
 
 /// The rank correlation of an input with an output, on the output's numeric iterations;
-/// `position` ([`positions`] of those iterations) is given when some iterations were errors.
+/// `position` ([`positions`] of those iterations) is given for an output with error
+/// iterations when some input has ties (an [`RankedInput::order`]).
 fn rank_correlation(input: &RankedInput, samples: &[f64], out: &NumericOutput, position: Option<&[u32]>) -> f64 {
     let n = samples.len();
-    let (Some(position), Some(order)) = (position, &input.order) else {
-        return match (position, &input.ranks) {
-            (None, ranks) => stats::rank_correlation(ranks.as_slice(), &out.ranked.ranks),
-            // Without ties, the ranks among the numeric iterations follow from the ranks.
-            (Some(_), InputRanks::Strata(strata)) => {
-                stats::rank_correlation_kept(|i| strata[i], n, &out.iterations, &out.ranked.ranks)
-            }
-            (Some(_), InputRanks::Doubled(doubled)) => {
-                stats::rank_correlation_kept(|i| doubled[i] / 2 - 1, n, &out.iterations, &out.ranked.ranks)
-            }
-        };
-    };
-    // The input ranked again over the numeric iterations, in the order already known.
-    let ascending = order.iter().map(|&i| (i as usize, samples[i as usize]));
-    stats::rank_correlation_along(kept(ascending, position), &out.ranked.ranks)
+    if out.iterations.len() == n {
+        return stats::rank_correlation(input.ranks.as_slice(), &out.ranked.ranks);
+    }
+    match (&input.order, position) {
+        // With ties: the input ranked again over the numeric iterations, in the order known.
+        (Some(order), Some(position)) => {
+            let ascending = order.iter().map(|&i| (i as usize, samples[i as usize]));
+            stats::rank_correlation_along(kept(ascending, position), &out.ranked.ranks)
+        }
+        // Without: its ranks among the numeric iterations follow from its ranks.
+        _ => stats::rank_correlation_kept(|i| input.ranks.rank(i), n, &out.iterations, &out.ranked.ranks),
+    }
 }
 
 /// Input `j` ranked (from its strata where they rank it, else by sorting), with its moments.
@@ -309,8 +320,10 @@ pub fn summarise(model: &Model<'_>, spec: &ResolvedSpec, samples: &Samples) -> S
         parallel_map(samples.inputs.len(), |j| ranked_input(samples, j, n, need_order));
     // Sensitivity: the rank correlation of each input with each output over the output's
     // numeric iterations, every pair on its own (an output with errors ranks each input again).
+    // Positions in an output's numeric iterations, for inputs with ties ranked again there.
+    let any_order = inputs_ranked.iter().any(|r| r.order.is_some());
     let positions_of: Vec<Option<Vec<u32>>> =
-        numeric.iter().map(|o| (o.iterations.len() != n).then(|| positions(&o.iterations, n))).collect();
+        numeric.iter().map(|o| (any_order && o.iterations.len() != n).then(|| positions(&o.iterations, n))).collect();
     let n_in = samples.inputs.len();
     let rhos = parallel_map(numeric.len() * n_in, |p| {
         let (k, j) = (p / n_in, p % n_in);

@@ -353,6 +353,11 @@ pub fn rank_correlation_along(ascending: impl IntoIterator<Item = (usize, f64)>,
     sums.correlation()
 }
 
+/// The 0-based rank of a [doubled rank](Ranked::ranks) of a sample without ties (`2·(r + 1)`).
+pub fn undoubled(doubled: u32) -> u32 {
+    doubled / 2 - 1
+}
+
 /// Up to this many dropped iterations, [`rank_correlation_kept`] counts those below a rank one
 /// by one.
 const FEW_DROPPED: usize = 64;
