@@ -11,6 +11,14 @@ use crate::address::{Area, CellRef, SheetId, quote_sheet_name};
 use crate::parse::{Callee, Expr, ParseError, SheetLookup, parse_formula};
 use crate::value::Value;
 
+/// Bounds (top, left, bottom, right) grown to hold the cell at (row, col).
+pub(crate) fn bounds_with(bounds: Option<(u32, u32, u32, u32)>, row: u32, col: u32) -> (u32, u32, u32, u32) {
+    match bounds {
+        None => (row, col, row, col),
+        Some((t, l, b, r)) => (t.min(row), l.min(col), b.max(row), r.max(col)),
+    }
+}
+
 /// The entries of a row-major grid map inside `area`'s rows and columns, row by row. `used`
 /// bounds the map's keys (top, left, bottom, right). An area much narrower than the used
 /// columns is read one row at a time (a lookup per row), so a column of a wide sheet does not
@@ -122,10 +130,7 @@ impl Sheet {
 
     fn set(&mut self, row: u32, col: u32, content: CellContent) {
         self.cells.insert((row, col), content);
-        self.used = Some(match self.used {
-            None => (row, col, row, col),
-            Some((t, l, b, r)) => (t.min(row), l.min(col), b.max(row), r.max(col)),
-        });
+        self.used = Some(bounds_with(self.used, row, col));
     }
 }
 

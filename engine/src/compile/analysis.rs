@@ -12,7 +12,7 @@ use crate::eval::{Evaluator, Operand};
 use crate::graph::{checked_order_of, formulas_read, referenced_areas};
 use crate::parse::{Callee, Expr};
 use crate::sampling::functions as dist;
-use crate::workbook::{CellContent, FormulaId, Workbook, in_rectangle};
+use crate::workbook::{CellContent, FormulaId, Workbook, bounds_with, in_rectangle};
 
 /// Is this call a source of randomness (a distribution function, `RAND`, `RANDBETWEEN`)?
 pub(super) fn is_stochastic(e: &Expr) -> Option<&'static str> {
@@ -50,11 +50,7 @@ impl CellSet {
     pub(super) fn insert(&mut self, cell: CellRef) {
         let sheet = self.by_sheet.entry(cell.sheet).or_default();
         sheet.cells.insert((cell.row, cell.col), ());
-        let (r, c) = (cell.row, cell.col);
-        sheet.bounds = Some(match sheet.bounds {
-            None => (r, c, r, c),
-            Some((t, l, b, rt)) => (t.min(r), l.min(c), b.max(r), rt.max(c)),
-        });
+        sheet.bounds = Some(bounds_with(sheet.bounds, cell.row, cell.col));
     }
 
     pub(super) fn contains(&self, cell: CellRef) -> bool {
