@@ -182,6 +182,112 @@ pub fn norm_cdf(x: f64) -> f64 {
     }
 }
 
+/// Lanes of [`norm_cdf_each`] whose series run side by side.
+const CDF_LANES: usize = 8;
+
+/// [`norm_cdf`] of every element, in place: the same numbers, computed faster. Eight lanes at
+/// a time run side by side, each doing exactly the operations of the scalar function and
+/// stopping at the same term (a lane that has converged is held while the others go on), so
+/// that the processor's vector division serves eight lanes: the series of the central lanes
+/// (`|x| < 1.75`, most of a normal sample) chunk by chunk, then the continued fraction of the
+/// tail lanes, gathered. `NaN` and the far tails go through [`norm_cdf`].
+pub fn norm_cdf_each(xs: &mut [f64]) {
+    let mut tails: Vec<usize> = Vec::new();
+    for (c, chunk) in xs.chunks_mut(CDF_LANES).enumerate() {
+        let mut s = [0.0; CDF_LANES];
+        let mut central = [false; CDF_LANES];
+        for (l, &x) in chunk.iter().enumerate() {
+            central[l] = x.abs() < NORM_SPLIT;
+            s[l] = if central[l] { x * x } else { 0.0 };
+        }
+        let series = odd_factorial_series_lanes(&s);
+        for (l, x) in chunk.iter_mut().enumerate() {
+            if central[l] {
+                *x = 0.5 + norm_pdf(*x) * *x * series[l];
+            } else if x.abs() <= 38.5 {
+                tails.push(c * CDF_LANES + l);
+            } else {
+                *x = norm_cdf(*x);
+            }
+        }
+    }
+    for group in tails.chunks(CDF_LANES) {
+        let mut s = [0.0; CDF_LANES];
+        for (l, &i) in group.iter().enumerate() {
+            s[l] = xs[i] * xs[i];
+        }
+        let fraction = tail_fraction_lanes(&s);
+        for (l, &i) in group.iter().enumerate() {
+            let a = xs[i].abs();
+            let q = norm_pdf(a) * a * fraction[l];
+            xs[i] = if xs[i] < 0.0 { q } else { 1.0 - q };
+        }
+    }
+}
+
+/// [`tail_fraction`] of each lane (a lane with `s = 0` is padding: it stops at once).
+#[inline(always)]
+fn tail_fraction_lanes(s: &[f64; CDF_LANES]) -> [f64; CDF_LANES] {
+    let mut f = [0.0; CDF_LANES];
+    let mut c = [0.0; CDF_LANES];
+    let mut d = [0.0; CDF_LANES];
+    let mut going = [false; CDF_LANES];
+    for l in 0..CDF_LANES {
+        f[l] = s[l] + 1.0;
+        c[l] = f[l];
+        going[l] = s[l] > 0.0;
+    }
+    for n in 1..MAX_TERMS {
+        if !going.iter().any(|&g| g) {
+            break;
+        }
+        let n = n as f64;
+        let an = -(2.0 * n - 1.0) * (2.0 * n);
+        for l in 0..CDF_LANES {
+            let bn = s[l] + 1.0 + 4.0 * n;
+            let dn = bn + an * d[l];
+            let dn = if dn.abs() < TINY { TINY } else { dn };
+            let cn = bn + an / c[l];
+            let cn = if cn.abs() < TINY { TINY } else { cn };
+            let dn = 1.0 / dn;
+            let delta = cn * dn;
+            let g = going[l];
+            d[l] = if g { dn } else { d[l] };
+            c[l] = if g { cn } else { c[l] };
+            f[l] = if g { f[l] * delta } else { f[l] };
+            going[l] = g && (delta - 1.0).abs() > EPS;
+        }
+    }
+    let mut r = [0.0; CDF_LANES];
+    for l in 0..CDF_LANES {
+        r[l] = 1.0 / f[l];
+    }
+    r
+}
+
+/// [`odd_factorial_series`] of each lane, every lane's terms and stopping point its own.
+#[inline(always)]
+fn odd_factorial_series_lanes(s: &[f64; CDF_LANES]) -> [f64; CDF_LANES] {
+    let mut term = [1.0; CDF_LANES];
+    let mut sum = [1.0; CDF_LANES];
+    let mut k = 1.0;
+    loop {
+        let mut going = [false; CDF_LANES];
+        for l in 0..CDF_LANES {
+            going[l] = term[l] > EPS * 0.5 * sum[l];
+        }
+        if !going.iter().any(|&g| g) {
+            return sum;
+        }
+        k += 2.0;
+        for l in 0..CDF_LANES {
+            let next = term[l] * (s[l] / k);
+            term[l] = if going[l] { next } else { term[l] };
+            sum[l] = if going[l] { sum[l] + next } else { sum[l] };
+        }
+    }
+}
+
 /// The standard normal upper tail `1 − Φ(x) = Φ(−x)`, accurate for large `x`.
 pub fn norm_sf(x: f64) -> f64 {
     norm_cdf(-x)
@@ -1060,6 +1166,23 @@ pub fn poisson_pmf(k: f64, lambda: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cdf_of_many_lanes_is_the_cdf_of_each_to_the_bit() {
+        // A fine sweep through the centre, both tails and the split at 1.75 (with its
+        // neighbours), the special values, and a length that leaves a partial chunk.
+        let mut xs: Vec<f64> = (-4000..=4000).map(|i| f64::from(i) * 1e-3).collect();
+        for edge in [NORM_SPLIT, -NORM_SPLIT] {
+            xs.extend([edge, edge.next_up(), edge.next_down()]);
+        }
+        xs.extend([0.0, -0.0, 1e-300, -1e-300, 40.0, -40.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 37.9]);
+        let mut lanes = xs.clone();
+        norm_cdf_each(&mut lanes);
+        assert_ne!(xs.len() % CDF_LANES, 0, "a partial chunk at the end");
+        for (x, got) in xs.iter().zip(&lanes) {
+            assert_eq!(got.to_bits(), norm_cdf(*x).to_bits(), "x = {x:e}");
+        }
+    }
 
     /// Checks every `(label, computed, reference)` row against a tolerance that grows with the
     /// magnitude of the logarithm of the reference (the error of `exp` of a large exponent),

@@ -16,7 +16,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::SamplingError;
-use super::distribution::std_normal_quantile;
+use super::distribution::{std_normal_quantile, std_normal_quantiles};
 use super::lhs::MAX_UNIFORM;
 use crate::special;
 
@@ -197,6 +197,21 @@ fn to_uniform(y: f64) -> f64 {
     u.clamp(1e-300, MAX_UNIFORM)
 }
 
+/// [`to_uniform`] of every element, in place (the same numbers, by [`special::norm_cdf_each`]):
+/// `Φ(y)` for `y ≤ 0`, `1 − Φ(−y)` above, so `Φ` is only taken of `−|y|`.
+fn to_uniforms(ys: &mut [f64]) {
+    let mut signs: Vec<bool> = Vec::with_capacity(ys.len());
+    for y in ys.iter_mut() {
+        let lower = *y <= 0.0;
+        signs.push(lower);
+        *y = if lower { *y } else { -*y };
+    }
+    special::norm_cdf_each(ys);
+    for (u, lower) in ys.iter_mut().zip(signs) {
+        *u = (if lower { *u } else { 1.0 - *u }).clamp(1e-300, MAX_UNIFORM);
+    }
+}
+
 impl Copula {
     fn new(members: Vec<usize>, factor: Vec<f64>) -> Copula {
         let m = members.len();
@@ -212,19 +227,36 @@ impl Copula {
         if self.members.iter().any(|&i| out.get(i).is_none_or(|v| v.len() < lanes)) {
             return;
         }
+        // The members' normals `Φ⁻¹(u)`, many lanes at a time, member by member.
+        let normals: Vec<Vec<f64>> = self
+            .members
+            .iter()
+            .map(|&i| {
+                let mut z = out[i][..lanes].to_vec();
+                std_normal_quantiles(&mut z);
+                z
+            })
+            .collect();
         let mut z = vec![0.0; m];
-        // Lane by lane: the members' uniforms of one iteration sit in different vectors.
+        // Lane by lane: the members' normals of one iteration sit in different vectors. The
+        // normal `y` of a correlated member is written in place of its uniform, and turned
+        // into the uniform `Φ(y)` once all lanes have it, many lanes at a time.
         (0..lanes).for_each(|lane| {
-            for (z, &i) in z.iter_mut().zip(&self.members) {
-                *z = to_normal(out[i][lane]);
+            for (z, normals) in z.iter_mut().zip(&normals) {
+                *z = normals[lane];
             }
             for (k, &i) in self.members.iter().enumerate() {
                 if !self.keep[k] {
                     let row = &self.factor[k * m..k * m + k + 1];
-                    out[i][lane] = to_uniform(row.iter().zip(&z).map(|(l, z)| l * z).sum());
+                    out[i][lane] = row.iter().zip(&z).map(|(l, z)| l * z).sum();
                 }
             }
         });
+        for (k, &i) in self.members.iter().enumerate() {
+            if !self.keep[k] {
+                to_uniforms(&mut out[i][..lanes]);
+            }
+        }
     }
 
     /// The correlated uniform of member `local`, given every input's own uniform.
