@@ -515,30 +515,23 @@ fn irr_lanes(guess: Option<&[f64]>, srcs: &[(&[f64], bool)], d: &mut [f64]) -> V
                     f[l] = f[l] * x[l] + c[l];
                 }
             }
+            // The step of every lane computed, then kept or not, without a branch (so the
+            // lanes step together): a lane stops with #NUM! where the function, its slope or
+            // the step is unusable, with the rate where the step is below the tolerance.
+            let num = boxing::error(ErrorKind::Num);
+            let out = &mut d[base..base + W];
             for l in 0..W {
-                if !active[l] {
-                    continue;
-                }
-                let stop = |result: f64, active: &mut bool, d: &mut f64| {
-                    *d = result;
-                    *active = false;
-                };
-                if !f[l].is_finite() || !slope[l].is_finite() || slope[l] == 0.0 {
-                    stop(boxing::error(ErrorKind::Num), &mut active[l], &mut d[base + l]);
-                    continue;
-                }
+                let usable = f[l].is_finite() && slope[l].is_finite() && slope[l] != 0.0;
                 let next = x[l] - f[l] / slope[l];
-                if !next.is_finite() || next <= 0.0 {
-                    stop(boxing::error(ErrorKind::Num), &mut active[l], &mut d[base + l]);
-                    continue;
-                }
-                if (next - x[l]).abs() < IRR_EPSILON {
-                    let r = 1.0 / next - 1.0;
-                    let r = if r.is_finite() { r } else { boxing::error(ErrorKind::Num) };
-                    stop(r, &mut active[l], &mut d[base + l]);
-                    continue;
-                }
-                x[l] = next;
+                let inside = next.is_finite() && next > 0.0;
+                let converged = (next - x[l]).abs() < IRR_EPSILON;
+                let r = 1.0 / next - 1.0;
+                let r = if r.is_finite() { r } else { num };
+                let stop = !(usable && inside) || converged;
+                let result = if usable && inside { r } else { num };
+                out[l] = if active[l] && stop { result } else { out[l] };
+                x[l] = if active[l] && !stop { next } else { x[l] };
+                active[l] = active[l] && !stop;
             }
         }
         // Lanes still active did not converge: #NUM!, already written.
