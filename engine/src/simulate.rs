@@ -126,6 +126,13 @@ fn split_numeric(lanes: &[f64]) -> (Vec<usize>, Vec<f64>, ErrorCounts, u64) {
 /// takes the next `k` when it is free, so a few costly items (inputs to sort among inputs
 /// ranked from their strata) do not leave a core idle.
 fn parallel_map<T: Send>(count: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    parallel_map_with(count, |_: &mut (), k| f(k))
+}
+
+/// [`parallel_map`] where `f` also gets its thread's scratch space (`S::default()` once per
+/// thread, then whatever the thread's last item left in it): memory a thread reuses from item
+/// to item is memory the system does not have to map again for each.
+fn parallel_map_with<S: Default, T: Send>(count: usize, f: impl Fn(&mut S, usize) -> T + Sync) -> Vec<T> {
     let threads = std::thread::available_parallelism().map(usize::from).unwrap_or(1).clamp(1, count.max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut done: Vec<(usize, T)> = std::thread::scope(|scope| {
@@ -133,12 +140,13 @@ fn parallel_map<T: Send>(count: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> 
             .map(|_| {
                 scope.spawn(|| {
                     let mut mine = Vec::new();
+                    let mut scratch = S::default();
                     loop {
                         let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         if k >= count {
                             return mine;
                         }
-                        mine.push((k, f(k)));
+                        mine.push((k, f(&mut scratch, k)));
                     }
                 })
             })
@@ -279,11 +287,18 @@ fn rank_correlation(input: &RankedInput, samples: &[f64], out: &NumericOutput, p
 }
 
 /// Input `j` ranked (from its strata where they rank it, else by sorting), with its moments.
-fn ranked_input(samples: &Samples, j: usize, n: usize, need_order: bool) -> RankedInput<'_> {
+/// `by_stratum` is scratch space of `n` values ([`stats::ranks_of_strata_in`]).
+fn ranked_input<'s>(
+    samples: &'s Samples,
+    j: usize,
+    n: usize,
+    need_order: bool,
+    by_stratum: &mut Vec<f64>,
+) -> RankedInput<'s> {
     let xs = &samples.inputs[j];
     // A stratified input's order is that of its strata (checked, not assumed).
     if let Some(strata) = samples.strata.get(j).filter(|s| s.len() == n)
-        && let Some(ranks) = stats::ranks_of_strata(xs, strata)
+        && let Some(ranks) = stats::ranks_of_strata_in(xs, strata, by_stratum)
     {
         let ranks = match ranks {
             stats::StrataRanks::Distinct => InputRanks::Strata(strata),
@@ -317,7 +332,7 @@ pub fn summarise(model: &Model<'_>, spec: &ResolvedSpec, samples: &Samples) -> S
     // Inputs are ranked again over the numeric iterations of an output with errors.
     let need_order = numeric.iter().any(|o| o.iterations.len() != n);
     let inputs_ranked: Vec<RankedInput> =
-        parallel_map(samples.inputs.len(), |j| ranked_input(samples, j, n, need_order));
+        parallel_map_with(samples.inputs.len(), |by_stratum, j| ranked_input(samples, j, n, need_order, by_stratum));
     // Sensitivity: the rank correlation of each input with each output over the output's
     // numeric iterations, every pair on its own (an output with errors ranks each input again).
     // Positions in an output's numeric iterations, for inputs with ties ranked again there.

@@ -181,8 +181,7 @@ fn order_key(x: f64) -> u64 {
 pub fn argsort(xs: &[f64]) -> Vec<u32> {
     const BITS: u32 = 11;
     const BUCKETS: usize = 1 << BITS;
-    let mut words: Vec<u64> =
-        xs.iter().enumerate().map(|(i, &x)| (order_key(x) >> 32) << 32 | i as u64).collect();
+    let mut words: Vec<u64> = xs.iter().enumerate().map(|(i, &x)| (order_key(x) >> 32) << 32 | i as u64).collect();
     // Counts of every digit, all passes at once.
     let mut counts = [[0u32; BUCKETS]; 3];
     for &w in &words {
@@ -268,11 +267,18 @@ pub enum StrataRanks {
 /// stratum of draw `i`, each of `0..n` once), without sorting — or `None` when the sample is
 /// not in fact ascending with its strata (or the strata are not a permutation).
 pub fn ranks_of_strata(xs: &[f64], strata: &[u32]) -> Option<StrataRanks> {
+    ranks_of_strata_in(xs, strata, &mut Vec::new())
+}
+
+/// [`ranks_of_strata`], with the draws placed by stratum in `by_stratum` (scratch space,
+/// reused from one input to the next).
+pub fn ranks_of_strata_in(xs: &[f64], strata: &[u32], by_stratum: &mut Vec<f64>) -> Option<StrataRanks> {
     let n = xs.len();
     if strata.len() != n {
         return None;
     }
-    let mut by_stratum = vec![f64::NAN; n];
+    by_stratum.clear();
+    by_stratum.resize(n, f64::NAN);
     for (&x, &s) in xs.iter().zip(strata) {
         *by_stratum.get_mut(s as usize)? = x;
     }
@@ -292,7 +298,7 @@ pub fn ranks_of_strata(xs: &[f64], strata: &[u32]) -> Option<StrataRanks> {
         return Some(StrataRanks::Distinct);
     }
     let identity: Vec<u32> = (0..n as u32).collect();
-    let by_rank = doubled_ranks_of_sorted(&identity, &by_stratum, n);
+    let by_rank = doubled_ranks_of_sorted(&identity, by_stratum, n);
     Some(StrataRanks::Tied(strata.iter().map(|&s| by_rank[s as usize]).collect()))
 }
 
