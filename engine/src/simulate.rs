@@ -1,6 +1,7 @@
 //! The simulation, end to end: check the spec, compile the workbook, sample and run every
 //! iteration, and summarise the outputs.
 
+use std::borrow::Cow;
 use std::time::Instant;
 
 use crate::compile::boxing::{self, Lane};
@@ -95,8 +96,12 @@ pub fn build_sampler(
     Ok(Sampler::new(spec.seed, spec.sampling, spec.iterations, streams, &pairs)?)
 }
 
-/// The numeric iterations of an output (with their indices), and its errors.
-fn split_numeric(lanes: &[f64]) -> (Vec<usize>, Vec<f64>, ErrorCounts, u64) {
+/// The numeric iterations of an output (with their indices, `None` where every iteration is
+/// a number: then the values are the lanes themselves, not copied), and its errors.
+fn split_numeric(lanes: &[f64]) -> (Option<Vec<usize>>, Cow<'_, [f64]>, ErrorCounts, u64) {
+    if lanes.iter().all(|x| x.is_finite()) {
+        return (None, Cow::Borrowed(lanes), ErrorCounts::default(), 0);
+    }
     let mut idx = Vec::with_capacity(lanes.len());
     let mut vals = Vec::with_capacity(lanes.len());
     let mut errors = ErrorCounts::default();
@@ -119,7 +124,7 @@ fn split_numeric(lanes: &[f64]) -> (Vec<usize>, Vec<f64>, ErrorCounts, u64) {
             }
         }
     }
-    (idx, vals, errors, other)
+    (Some(idx), Cow::Owned(vals), errors, other)
 }
 
 /// `f(k)` for `k` in `0..count`, on as many threads as there are cores, in order. Each thread
@@ -191,9 +196,10 @@ impl InputRanks<'_> {
 }
 
 /// One output's numeric samples: their iterations, values, order and ranks; its errors.
-struct NumericOutput {
-    iterations: Vec<usize>,
-    values: Vec<f64>,
+struct NumericOutput<'s> {
+    /// The iterations whose value is a number, where some are not (`None`: every one is).
+    iterations: Option<Vec<usize>>,
+    values: Cow<'s, [f64]>,
     /// Sorted and ranked among the numeric iterations.
     ranked: stats::Ranked,
     /// Do two numeric iterations have the same value?
@@ -202,10 +208,28 @@ struct NumericOutput {
     non_numeric: u64,
 }
 
-impl NumericOutput {
+impl NumericOutput<'_> {
+    /// Is every iteration a number?
+    fn complete(&self) -> bool {
+        self.iterations.is_none()
+    }
+
+    /// The iteration of the `p`-th numeric value.
+    fn iteration(&self, p: usize) -> usize {
+        self.iterations.as_ref().map_or(p, |it| it[p])
+    }
+
+    /// The iterations whose value is a number, of `n`.
+    fn kept(&self, n: usize) -> Cow<'_, [usize]> {
+        match &self.iterations {
+            Some(it) => Cow::Borrowed(it),
+            None => Cow::Owned((0..n).collect()),
+        }
+    }
+
     /// `(iteration, value)` in ascending order of value.
     fn ascending(&self) -> impl Iterator<Item = (usize, f64)> + '_ {
-        self.ranked.order.iter().zip(&self.ranked.sorted).map(|(&p, &x)| (self.iterations[p as usize], x))
+        self.ranked.order.iter().zip(&self.ranked.sorted).map(|(&p, &x)| (self.iteration(p as usize), x))
     }
 }
 
@@ -214,7 +238,7 @@ fn has_ties(sorted: &[f64]) -> bool {
     sorted.windows(2).any(|w| w[0].total_cmp(&w[1]).is_eq())
 }
 
-fn numeric_output(lanes: &[f64]) -> NumericOutput {
+fn numeric_output(lanes: &[f64]) -> NumericOutput<'_> {
     let (iterations, values, errors, non_numeric) = split_numeric(lanes);
     let ranked = stats::rank(&values);
     let ties = has_ties(&ranked.sorted);
@@ -244,24 +268,19 @@ fn ranks_among(ascending: impl Iterator<Item = (usize, f64)>, position: &[u32], 
 
 /// The rank correlation of two outputs over the iterations where both are numbers.
 fn output_rank_correlation(a: &NumericOutput, b: &NumericOutput, n: usize) -> f64 {
-    if a.iterations.len() == n && b.iterations.len() == n {
+    if a.complete() && b.complete() {
         return stats::rank_correlation(&a.ranked.ranks, &b.ranked.ranks);
     }
     // One numeric everywhere and without ties: its ranks over the other's numeric iterations
     // follow from its ranks (the correlation is symmetric).
     for (full, part) in [(a, b), (b, a)] {
-        if full.iterations.len() == n && !full.ties {
+        if full.complete() && !full.ties {
             let ranks = &full.ranked.ranks;
-            return stats::rank_correlation_kept(
-                |i| stats::undoubled(ranks[i]),
-                n,
-                &part.iterations,
-                &part.ranked.ranks,
-            );
+            return stats::rank_correlation_kept(|i| stats::undoubled(ranks[i]), n, &part.kept(n), &part.ranked.ranks);
         }
     }
-    let in_b = positions(&b.iterations, n);
-    let common: Vec<usize> = a.iterations.iter().copied().filter(|&i| in_b[i] != u32::MAX).collect();
+    let in_b = positions(&b.kept(n), n);
+    let common: Vec<usize> = a.kept(n).iter().copied().filter(|&i| in_b[i] != u32::MAX).collect();
     let position = positions(&common, n);
     let ra = ranks_among(a.ascending(), &position, common.len());
     stats::rank_correlation_along(kept(b.ascending(), &position), &ra)
@@ -272,7 +291,7 @@ fn output_rank_correlation(a: &NumericOutput, b: &NumericOutput, n: usize) -> f6
 /// iterations when some input has ties (an [`RankedInput::order`]).
 fn rank_correlation(input: &RankedInput, samples: &[f64], out: &NumericOutput, position: Option<&[u32]>) -> f64 {
     let n = samples.len();
-    if out.iterations.len() == n {
+    if out.complete() {
         return stats::rank_correlation(input.ranks.as_slice(), &out.ranked.ranks);
     }
     match (&input.order, position) {
@@ -282,7 +301,7 @@ fn rank_correlation(input: &RankedInput, samples: &[f64], out: &NumericOutput, p
             stats::rank_correlation_along(kept(ascending, position), &out.ranked.ranks)
         }
         // Without: its ranks among the numeric iterations follow from its ranks.
-        _ => stats::rank_correlation_kept(|i| input.ranks.rank(i), n, &out.iterations, &out.ranked.ranks),
+        _ => stats::rank_correlation_kept(|i| input.ranks.rank(i), n, &out.kept(n), &out.ranked.ranks),
     }
 }
 
@@ -314,11 +333,10 @@ fn ranked_input<'s>(
         });
         return RankedInput { ranks, order, moments: stats::moments(xs) };
     }
-    let ranked = stats::rank(xs);
-    let ties = has_ties(&ranked.sorted);
+    let ranked = stats::rank_order(xs);
     RankedInput {
         ranks: InputRanks::Doubled(ranked.ranks),
-        order: (need_order && ties).then_some(ranked.order),
+        order: (need_order && ranked.ties).then_some(ranked.order),
         moments: stats::moments(xs),
     }
 }
@@ -330,7 +348,7 @@ pub fn summarise(model: &Model<'_>, spec: &ResolvedSpec, samples: &Samples) -> S
     // Every output and input is sorted once, on all cores.
     let numeric: Vec<NumericOutput> = parallel_map(samples.outputs.len(), |k| numeric_output(&samples.outputs[k]));
     // Inputs are ranked again over the numeric iterations of an output with errors.
-    let need_order = numeric.iter().any(|o| o.iterations.len() != n);
+    let need_order = numeric.iter().any(|o| !o.complete());
     let inputs_ranked: Vec<RankedInput> =
         parallel_map_with(samples.inputs.len(), |by_stratum, j| ranked_input(samples, j, n, need_order, by_stratum));
     // Sensitivity: the rank correlation of each input with each output over the output's
@@ -338,7 +356,7 @@ pub fn summarise(model: &Model<'_>, spec: &ResolvedSpec, samples: &Samples) -> S
     // Positions in an output's numeric iterations, for inputs with ties ranked again there.
     let any_order = inputs_ranked.iter().any(|r| r.order.is_some());
     let positions_of: Vec<Option<Vec<u32>>> =
-        numeric.iter().map(|o| (any_order && o.iterations.len() != n).then(|| positions(&o.iterations, n))).collect();
+        numeric.iter().map(|o| (any_order && !o.complete()).then(|| positions(&o.kept(n), n))).collect();
     let n_in = samples.inputs.len();
     let rhos = parallel_map(numeric.len() * n_in, |p| {
         let (k, j) = (p / n_in, p % n_in);

@@ -312,14 +312,23 @@ pub fn doubled_ranks_along(ascending: impl IntoIterator<Item = (usize, f64)>, le
 /// The doubled ranks from the slots and the ascending values as two slices: one pass over the
 /// values, one write per slot.
 fn doubled_ranks_of_sorted(slots: &[u32], sorted: &[f64], len: usize) -> Vec<u32> {
+    doubled_ranks_by(slots, |p| sorted[p], len).0
+}
+
+/// The doubled ranks from the slots and the `p`-th ascending value `value(p)`, and whether two
+/// values are equal.
+#[inline(always)]
+fn doubled_ranks_by(slots: &[u32], value: impl Fn(usize) -> f64, len: usize) -> (Vec<u32>, bool) {
     let mut out = vec![0; len];
-    let n = sorted.len();
+    let n = slots.len();
+    let mut ties = false;
     let mut k = 0;
     while k < n {
         let mut j = k + 1;
-        while j < n && sorted[j].total_cmp(&sorted[k]) == Ordering::Equal {
+        while j < n && value(j).total_cmp(&value(k)) == Ordering::Equal {
             j += 1;
         }
+        ties |= j - k > 1;
         // Ranks k+1 … j share their average, (k + 1 + j) / 2.
         let r = (k + 1 + j) as u32;
         for &slot in &slots[k..j] {
@@ -327,7 +336,26 @@ fn doubled_ranks_of_sorted(slots: &[u32], sorted: &[f64], len: usize) -> Vec<u32
         }
         k = j;
     }
-    out
+    (out, ties)
+}
+
+/// A sample's ascending order and doubled ranks, without its sorted values (what a sample
+/// needs that only its ranks are correlated of).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RankedOrder {
+    /// Indices into the sample, ascending by value ([`argsort`]).
+    pub order: Vec<u32>,
+    /// Per sample, twice its average rank ([`Ranked::ranks`]).
+    pub ranks: Vec<u32>,
+    /// Are two of the values equal?
+    pub ties: bool,
+}
+
+/// Sorts a sample and ranks it, keeping no sorted copy of the values.
+pub fn rank_order(xs: &[f64]) -> RankedOrder {
+    let order = argsort(xs);
+    let (ranks, ties) = doubled_ranks_by(&order, |p| xs[order[p] as usize], xs.len());
+    RankedOrder { order, ranks, ties }
 }
 
 /// Spearman's rank correlation from two equally long series of doubled ranks: their Pearson
@@ -438,17 +466,28 @@ pub fn rank_correlation_kept(rank_of: impl Fn(usize) -> u32, n: usize, kept: &[u
             dropped.partition_point(|&d| d < r) as u32
         }
     };
+    // Summed in u64 over chunks that cannot overflow, as in `rank_correlation`.
+    let top = 2 * m as u64 + 1;
+    let chunk = (u64::MAX / (top * top)).clamp(1, 1 << 16) as usize;
     let mut sums = RankSums { n: m as u64, ..RankSums::default() };
-    for (&i, &y) in kept.iter().zip(b) {
-        let r = rank_of(i);
-        // Doubled rank among the kept: 2·(r + 1 − dropped below).
-        let x = 2 * u64::from(r + 1 - below(r));
-        let y = u64::from(y);
-        sums.a += u128::from(x);
-        sums.b += u128::from(y);
-        sums.ab += u128::from(x * y);
-        sums.aa += u128::from(x * x);
-        sums.bb += u128::from(y * y);
+    for (ck, cb) in kept[..m].chunks(chunk).zip(b[..m].chunks(chunk)) {
+        let (mut xa, mut xb, mut xab, mut xaa, mut xbb) = (0u64, 0u64, 0u64, 0u64, 0u64);
+        for (&i, &y) in ck.iter().zip(cb) {
+            let r = rank_of(i);
+            // Doubled rank among the kept: 2·(r + 1 − dropped below).
+            let x = 2 * u64::from(r + 1 - below(r));
+            let y = u64::from(y);
+            xa += x;
+            xb += y;
+            xab += x * y;
+            xaa += x * x;
+            xbb += y * y;
+        }
+        sums.a += u128::from(xa);
+        sums.b += u128::from(xb);
+        sums.ab += u128::from(xab);
+        sums.aa += u128::from(xaa);
+        sums.bb += u128::from(xbb);
     }
     sums.correlation()
 }
@@ -603,6 +642,9 @@ mod tests {
             assert_eq!(order, argsort_by_pairs(xs), "{} values", xs.len());
             let ranked = rank(xs);
             assert_eq!(ranked.order, order);
+            let without_values = rank_order(xs);
+            assert_eq!((&without_values.order, &without_values.ranks), (&order, &ranked.ranks));
+            assert_eq!(without_values.ties, ranked.sorted.windows(2).any(|w| w[0].total_cmp(&w[1]).is_eq()));
             assert!(ranked.sorted.iter().zip(&order).all(|(s, &i)| s.to_bits() == xs[i as usize].to_bits()));
         }
     }
