@@ -463,10 +463,24 @@ fn npv_lanes(rate: Option<&[f64]>, srcs: &[(&[f64], bool)], d: &mut [f64], facto
     factor.clear();
     factor.resize(n, 1.0);
     d.fill(0.0);
+    // Every slice cut to `n` lanes and the rate's presence decided outside the loop, so that
+    // the loop has no bounds check or branch and runs several lanes at a time.
+    let factor = &mut factor[..n];
     for (c, _) in srcs {
-        for i in 0..n {
-            factor[i] *= 1.0 + rate_at(i);
-            d[i] += c[i] / factor[i];
+        let c = &c[..n];
+        match rate {
+            Some(r) => {
+                let r = &r[..n];
+                for i in 0..n {
+                    factor[i] *= 1.0 + r[i];
+                    d[i] += c[i] / factor[i];
+                }
+            }
+            None => {
+                for i in 0..n {
+                    d[i] += c[i] / factor[i];
+                }
+            }
         }
     }
     (0..n).map(|i| d[i].is_finite() && rate_at(i) != -1.0 && numbers_only(rate, srcs, i)).collect()
