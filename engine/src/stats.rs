@@ -366,25 +366,11 @@ pub fn rank_correlation(a: &[u32], b: &[u32]) -> f64 {
         return 0.0;
     }
     let (a, b) = (&a[..n], &b[..n]);
-    // Every product is below (2n + 1)²: sum them in u64 over chunks that cannot overflow.
-    let top = 2 * n as u64 + 1;
-    let chunk = (u64::MAX / (top * top)).clamp(1, 1 << 16) as usize;
+    // Summed exactly, in u64 over chunks that cannot overflow.
+    let chunk = RankSums::chunk(n);
     let mut sums = RankSums { n: n as u64, ..RankSums::default() };
     for (ca, cb) in a.chunks(chunk).zip(b.chunks(chunk)) {
-        let (mut xa, mut xb, mut xab, mut xaa, mut xbb) = (0u64, 0u64, 0u64, 0u64, 0u64);
-        for (&x, &y) in ca.iter().zip(cb) {
-            let (x, y) = (u64::from(x), u64::from(y));
-            xa += x;
-            xb += y;
-            xab += x * y;
-            xaa += x * x;
-            xbb += y * y;
-        }
-        sums.a += u128::from(xa);
-        sums.b += u128::from(xb);
-        sums.ab += u128::from(xab);
-        sums.aa += u128::from(xaa);
-        sums.bb += u128::from(xbb);
+        sums.add(ca.iter().zip(cb).map(|(&x, &y)| (u64::from(x), u64::from(y))));
     }
     sums.correlation()
 }
@@ -466,28 +452,14 @@ pub fn rank_correlation_kept(rank_of: impl Fn(usize) -> u32, n: usize, kept: &[u
             dropped.partition_point(|&d| d < r) as u32
         }
     };
-    // Summed in u64 over chunks that cannot overflow, as in `rank_correlation`.
-    let top = 2 * m as u64 + 1;
-    let chunk = (u64::MAX / (top * top)).clamp(1, 1 << 16) as usize;
+    let chunk = RankSums::chunk(m);
     let mut sums = RankSums { n: m as u64, ..RankSums::default() };
     for (ck, cb) in kept[..m].chunks(chunk).zip(b[..m].chunks(chunk)) {
-        let (mut xa, mut xb, mut xab, mut xaa, mut xbb) = (0u64, 0u64, 0u64, 0u64, 0u64);
-        for (&i, &y) in ck.iter().zip(cb) {
+        sums.add(ck.iter().zip(cb).map(|(&i, &y)| {
             let r = rank_of(i);
             // Doubled rank among the kept: 2·(r + 1 − dropped below).
-            let x = 2 * u64::from(r + 1 - below(r));
-            let y = u64::from(y);
-            xa += x;
-            xb += y;
-            xab += x * y;
-            xaa += x * x;
-            xbb += y * y;
-        }
-        sums.a += u128::from(xa);
-        sums.b += u128::from(xb);
-        sums.ab += u128::from(xab);
-        sums.aa += u128::from(xaa);
-        sums.bb += u128::from(xbb);
+            (2 * u64::from(r + 1 - below(r)), u64::from(y))
+        }));
     }
     sums.correlation()
 }
@@ -504,6 +476,31 @@ struct RankSums {
 }
 
 impl RankSums {
+    /// How many pairs of doubled ranks of `n` values (each at most `2n`) can be summed in u64
+    /// without overflow: every product is below `(2n + 1)²`.
+    fn chunk(n: usize) -> usize {
+        let top = 2 * n as u64 + 1;
+        (u64::MAX / (top * top)).clamp(1, 1 << 16) as usize
+    }
+
+    /// Adds one chunk of pairs (at most [`RankSums::chunk`]), summed in u64.
+    #[inline(always)]
+    fn add(&mut self, pairs: impl Iterator<Item = (u64, u64)>) {
+        let (mut xa, mut xb, mut xab, mut xaa, mut xbb) = (0u64, 0u64, 0u64, 0u64, 0u64);
+        for (x, y) in pairs {
+            xa += x;
+            xb += y;
+            xab += x * y;
+            xaa += x * x;
+            xbb += y * y;
+        }
+        self.a += u128::from(xa);
+        self.b += u128::from(xb);
+        self.ab += u128::from(xab);
+        self.aa += u128::from(xaa);
+        self.bb += u128::from(xbb);
+    }
+
     /// The Pearson correlation of the pairs (0 when either has no spread).
     fn correlation(&self) -> f64 {
         // n·Σab − Σa·Σb and the like: below 4n⁴ + …, within i128 for n ≤ 10⁸.
