@@ -200,10 +200,8 @@ struct NumericOutput<'s> {
     /// The iterations whose value is a number, where some are not (`None`: every one is).
     iterations: Option<Vec<usize>>,
     values: Cow<'s, [f64]>,
-    /// Sorted and ranked among the numeric iterations.
+    /// Sorted and ranked among the numeric iterations (with whether two are equal).
     ranked: stats::Ranked,
-    /// Do two numeric iterations have the same value?
-    ties: bool,
     errors: ErrorCounts,
     non_numeric: u64,
 }
@@ -233,16 +231,10 @@ impl NumericOutput<'_> {
     }
 }
 
-/// Do two of the sorted values compare equal?
-fn has_ties(sorted: &[f64]) -> bool {
-    sorted.windows(2).any(|w| w[0].total_cmp(&w[1]).is_eq())
-}
-
 fn numeric_output(lanes: &[f64]) -> NumericOutput<'_> {
     let (iterations, values, errors, non_numeric) = split_numeric(lanes);
     let ranked = stats::rank(&values);
-    let ties = has_ties(&ranked.sorted);
-    NumericOutput { iterations, values, ranked, ties, errors, non_numeric }
+    NumericOutput { iterations, values, ranked, errors, non_numeric }
 }
 
 /// Where each iteration is among `kept` (`u32::MAX` where it is not).
@@ -274,7 +266,7 @@ fn output_rank_correlation(a: &NumericOutput, b: &NumericOutput, n: usize) -> f6
     // One numeric everywhere and without ties: its ranks over the other's numeric iterations
     // follow from its ranks (the correlation is symmetric).
     for (full, part) in [(a, b), (b, a)] {
-        if full.complete() && !full.ties {
+        if full.complete() && !full.ranked.ties {
             let ranks = &full.ranked.ranks;
             return stats::rank_correlation_kept(|i| stats::undoubled(ranks[i]), n, &part.kept(n), &part.ranked.ranks);
         }

@@ -242,14 +242,16 @@ pub struct Ranked {
     /// with exact integer sums ([`rank_correlation`]). At most `2n`, and `n` is at most
     /// [`crate::spec::MAX_ITERATIONS`].
     pub ranks: Vec<u32>,
+    /// Are two of the values equal?
+    pub ties: bool,
 }
 
 /// Sorts a sample and ranks it.
 pub fn rank(xs: &[f64]) -> Ranked {
     let order = argsort(xs);
     let sorted: Vec<f64> = order.iter().map(|&i| xs[i as usize]).collect();
-    let ranks = doubled_ranks_of_sorted(&order, &sorted, xs.len());
-    Ranked { order, sorted, ranks }
+    let (ranks, ties) = doubled_ranks_by(&order, |p| sorted[p], xs.len());
+    Ranked { order, sorted, ranks, ties }
 }
 
 /// How the strata of a Latin Hypercube sample rank it ([`ranks_of_strata`]).
@@ -641,7 +643,8 @@ mod tests {
             assert_eq!(ranked.order, order);
             let without_values = rank_order(xs);
             assert_eq!((&without_values.order, &without_values.ranks), (&order, &ranked.ranks));
-            assert_eq!(without_values.ties, ranked.sorted.windows(2).any(|w| w[0].total_cmp(&w[1]).is_eq()));
+            let ties = ranked.sorted.windows(2).any(|w| w[0].total_cmp(&w[1]).is_eq());
+            assert_eq!((without_values.ties, ranked.ties), (ties, ties), "{} values", xs.len());
             assert!(ranked.sorted.iter().zip(&order).all(|(s, &i)| s.to_bits() == xs[i as usize].to_bits()));
         }
     }
